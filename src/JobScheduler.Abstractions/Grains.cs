@@ -1,0 +1,108 @@
+using Orleans.Concurrency;
+
+namespace JobScheduler;
+
+/// <summary>One job, keyed by its id. The REST API and the SDK go through it for everything about that job.</summary>
+[Alias("JobScheduler.IJobGrain")]
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the job, or replaces its definition (re-planning the next fire) when <paramref name="createOnly"/> is false.</summary>
+    [Alias("Put")]
+    Task<JobWriteResult> PutAsync(JobSpec spec, string owner, bool createOnly);
+
+    [Alias("Get")]
+    Task<JobInfo?> GetAsync();
+
+    /// <summary>Deletes the job and stops its schedule; running executions finish. Returns false if there was no job.</summary>
+    [Alias("Delete")]
+    Task<bool> DeleteAsync();
+
+    [Alias("Pause")]
+    Task<JobInfo?> PauseAsync();
+
+    [Alias("Resume")]
+    Task<JobInfo?> ResumeAsync();
+
+    /// <summary>Runs the job now, whatever its schedule or state (paused jobs too), optionally with overrides.</summary>
+    [Alias("Trigger")]
+    Task<JobWriteResult> TriggerAsync(TriggerOptions? options);
+
+    /// <summary>The job's executions, latest first.</summary>
+    [Alias("ListExecutions")]
+    Task<Page<ExecutionInfo>?> ListExecutionsAsync(ExecutionQuery query);
+
+    /// <summary>Called by the job's own precise timer: fires whatever is due.</summary>
+    [Alias("FireDue")]
+    Task FireDueAsync();
+
+    /// <summary>An execution of this job reports a state change.</summary>
+    [OneWay, Alias("ExecutionChanged")]
+    Task ExecutionChangedAsync(string executionId, ExecutionState state);
+}
+
+/// <summary>One execution (one fire of a job), keyed by its deterministic id.</summary>
+[Alias("JobScheduler.IExecutionGrain")]
+public interface IExecutionGrain : IGrainWithStringKey
+{
+    /// <summary>Creates and starts the execution; a second call for the same id returns the existing one unchanged.</summary>
+    [Alias("Start")]
+    Task<ExecutionInfo> StartAsync(ExecutionRequest request);
+
+    [Alias("Get")]
+    Task<ExecutionInfo?> GetAsync();
+
+    /// <summary>Stops the running attempt (killing its process tree) and prevents further retries.</summary>
+    [Alias("Cancel")]
+    Task<ExecutionInfo?> CancelAsync();
+
+    /// <summary>Waits up to <paramref name="maxWait"/> for the execution to exist and finish; returns its state then (null if it never existed).</summary>
+    [AlwaysInterleave, Alias("Wait")]
+    Task<ExecutionInfo?> WaitAsync(TimeSpan maxWait);
+
+    /// <summary>Drops the execution's history (retention). Refused while it is still running.</summary>
+    [Alias("Forget")]
+    Task<bool> ForgetAsync();
+}
+
+/// <summary>The job list: jobs by owner, state and tag with keyset paging.</summary>
+[Alias("JobScheduler.IJobIndexGrain")]
+public interface IJobIndexGrain : IGrainWithIntegerKey
+{
+    [Alias("Upsert")]
+    Task UpsertAsync(JobInfo job);
+
+    [Alias("Remove")]
+    Task RemoveAsync(string jobId);
+
+    [Alias("Query"), ReadOnly]
+    Task<Page<JobInfo>> QueryAsync(JobQuery query);
+}
+
+/// <summary>Everything an execution needs to run, snapshotted from the job at fire time.</summary>
+[GenerateSerializer, Immutable, Alias("JobScheduler.ExecutionRequest")]
+public sealed record ExecutionRequest
+{
+    [Id(0)] public string JobId { get; init; } = "";
+    [Id(1)] public string Owner { get; init; } = "";
+    [Id(2)] public DateTimeOffset ScheduledAt { get; init; }
+    [Id(3)] public ActionSpec Action { get; init; } = new();
+    [Id(4)] public RetryPolicy? Retry { get; init; }
+    [Id(5)] public TimeSpan? Timeout { get; init; }
+    [Id(6)] public string Trigger { get; init; } = "schedule";
+    [Id(7)] public int Priority { get; init; }
+    [Id(8)] public ResourceRequest? Resources { get; init; }
+}
+
+/// <summary>How execution ids are formed from a job id and a scheduled instant.</summary>
+public static class ExecutionId
+{
+    public static string For(string jobId, DateTimeOffset scheduledAt) =>
+        $"{jobId}@{scheduledAt.UtcDateTime:yyyyMMdd'T'HHmmss'.'fffffff'Z'}";
+
+    /// <summary>The job id part of an execution id.</summary>
+    public static string JobIdOf(string executionId)
+    {
+        var at = executionId.LastIndexOf('@');
+        return at < 0 ? executionId : executionId[..at];
+    }
+}

@@ -1,0 +1,163 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace JobScheduler.Api;
+
+/// <summary>
+/// <c>/api/jobs</c>: create, replace, read, list, delete, pause, resume, trigger, and a job's executions.
+/// Until authentication lands the caller's identity is the <c>X-User</c> header (default <c>anonymous</c>).
+/// </summary>
+public static class JobsApi
+{
+    public const string UserHeader = "X-User";
+    public const string AnonymousUser = "anonymous";
+
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/jobs").WithTags("Jobs");
+        group.MapPost("/", CreateJob).WithName("CreateJob").WithSummary("Create a job with a generated id.")
+            .Accepts<JobSpec>("application/json").Produces<JobInfo>(StatusCodes.Status201Created);
+        group.MapPut("/{id}", PutJob).WithName("PutJob").WithSummary("Create or replace the job with this id (idempotent).")
+            .Accepts<JobSpec>("application/json");
+        group.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("List jobs by owner, state and tag, ordered by id.");
+        group.MapGet("/{id}", GetJob).WithName("GetJob").WithSummary("Read a job.");
+        group.MapDelete("/{id}", DeleteJob).WithName("DeleteJob").WithSummary("Delete a job; running executions finish.");
+        group.MapPost("/{id}/pause", PauseJob).WithName("PauseJob").WithSummary("Stop firing until resumed.");
+        group.MapPost("/{id}/resume", ResumeJob).WithName("ResumeJob").WithSummary("Fire again, from the next fire time after now.");
+        group.MapPost("/{id}/trigger", TriggerJob).WithName("TriggerJob").WithSummary("Run the job now, optionally with overrides.")
+            .Accepts<TriggerOptions>("application/json");
+        group.MapGet("/{id}/executions", ListExecutions).WithName("ListJobExecutions").WithSummary("A job's executions, latest first.");
+        return group;
+    }
+
+    public static async Task<Results<Created<JobInfo>, ProblemHttpResult>> CreateJob(HttpRequest request, IGrainFactory grains)
+    {
+        var (spec, problem) = await RequestBody.ReadAsync<JobSpec>(request, required: true);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var id = Guid.CreateVersion7().ToString("n");
+        var result = await grains.GetGrain<IJobGrain>(id).PutAsync(spec!, UserOf(request), createOnly: true);
+        return result.IsValid
+            ? TypedResults.Created($"/api/jobs/{id}", result.Job)
+            : WriteProblem(result);
+    }
+
+    public static async Task<Results<Ok<JobInfo>, Created<JobInfo>, ProblemHttpResult>> PutJob(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var (spec, problem) = await RequestBody.ReadAsync<JobSpec>(request, required: true);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var result = await grains.GetGrain<IJobGrain>(id).PutAsync(spec!, UserOf(request), createOnly: false);
+        if (!result.IsValid)
+        {
+            return WriteProblem(result);
+        }
+        return result.Created ? TypedResults.Created($"/api/jobs/{id}", result.Job) : TypedResults.Ok(result.Job);
+    }
+
+    public static async Task<Results<Ok<Page<JobInfo>>, ProblemHttpResult>> ListJobs(
+        IGrainFactory grains, string? owner, string? state, string? tag, string? limit, string? cursor)
+    {
+        var errors = new List<FieldError>();
+        var jobState = Query.ParseEnum<JobState>(state, "state", errors);
+        var pageSize = Query.ParseLimit(limit, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, errors);
+        }
+        try
+        {
+            var page = await grains.GetGrain<IJobIndexGrain>(0).QueryAsync(new JobQuery
+            {
+                Owner = owner,
+                State = jobState,
+                Tag = tag,
+                Limit = pageSize,
+                Cursor = cursor,
+            });
+            return TypedResults.Ok(page);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, [new("cursor", ex.Message)]);
+        }
+    }
+
+    public static async Task<Results<Ok<JobInfo>, ProblemHttpResult>> GetJob(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IJobGrain>(id).GetAsync() is { } job ? TypedResults.Ok(job) : Problems.NotFound("Job", id);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteJob(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IJobGrain>(id).DeleteAsync() ? TypedResults.NoContent() : Problems.NotFound("Job", id);
+
+    public static async Task<Results<Ok<JobInfo>, ProblemHttpResult>> PauseJob(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IJobGrain>(id).PauseAsync() is { } job ? TypedResults.Ok(job) : Problems.NotFound("Job", id);
+
+    public static async Task<Results<Ok<JobInfo>, ProblemHttpResult>> ResumeJob(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IJobGrain>(id).ResumeAsync() is { } job ? TypedResults.Ok(job) : Problems.NotFound("Job", id);
+
+    public static async Task<Results<Accepted<ExecutionInfo>, ProblemHttpResult>> TriggerJob(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var (options, problem) = await RequestBody.ReadAsync<TriggerOptions>(request, required: false);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var result = await grains.GetGrain<IJobGrain>(id).TriggerAsync(options);
+        if (!result.IsValid)
+        {
+            return WriteProblem(result);
+        }
+        var execution = await grains.GetGrain<IExecutionGrain>(result.ExecutionId!).GetAsync();
+        return TypedResults.Accepted($"/api/executions/{result.ExecutionId}", execution);
+    }
+
+    public static async Task<Results<Ok<Page<ExecutionInfo>>, ProblemHttpResult>> ListExecutions(
+        string id, IGrainFactory grains, string? state, string? from, string? to, string? limit, string? cursor)
+    {
+        var errors = new List<FieldError>();
+        var executionState = Query.ParseEnum<ExecutionState>(state, "state", errors);
+        var fromInstant = Query.ParseInstant(from, "from", errors);
+        var toInstant = Query.ParseInstant(to, "to", errors);
+        var pageSize = Query.ParseLimit(limit, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, errors);
+        }
+        try
+        {
+            var page = await grains.GetGrain<IJobGrain>(id).ListExecutionsAsync(new ExecutionQuery
+            {
+                State = executionState,
+                From = fromInstant,
+                To = toInstant,
+                Limit = pageSize,
+                Cursor = cursor,
+            });
+            return page is null ? Problems.NotFound("Job", id) : TypedResults.Ok(page);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, [new("cursor", ex.Message)]);
+        }
+    }
+
+    private static ProblemHttpResult WriteProblem(JobWriteResult result)
+    {
+        if (result.NotFound)
+        {
+            return Problems.NotFound("Job", result.Errors[0].Message);
+        }
+        return result.Conflict
+            ? Problems.Validation(StatusCodes.Status409Conflict, result.Errors, "The job already exists.")
+            : Problems.Validation(StatusCodes.Status422UnprocessableEntity, result.Errors, "The job definition is not valid.");
+    }
+
+    private static string UserOf(HttpRequest request) =>
+        request.Headers[UserHeader].FirstOrDefault() is { Length: > 0 } user ? user : AnonymousUser;
+}

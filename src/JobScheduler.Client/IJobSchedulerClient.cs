@@ -1,0 +1,59 @@
+namespace JobScheduler.Client;
+
+/// <summary>
+/// Typed access to a JobScheduler cluster. Every call is async and honours its cancellation token (the call
+/// stops waiting; work already accepted by the cluster goes on). Invalid input throws
+/// <see cref="JobValidationException"/> naming each bad field; a missing job or execution throws
+/// <see cref="JobNotFoundException"/> from the calls that act on it, and gives null from the Get calls.
+/// </summary>
+public interface IJobSchedulerClient
+{
+    /// <summary>Creates the job with id <paramref name="id"/>, or replaces its definition (re-planning its next fire).</summary>
+    Task<JobInfo> ScheduleAsync(string id, JobSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a job with a generated id.</summary>
+    Task<JobInfo> ScheduleAsync(JobSpec spec, CancellationToken cancellationToken = default);
+
+    Task<JobInfo?> GetJobAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs ordered by id; pass <see cref="Page{T}.Next"/> back as <see cref="JobQuery.Cursor"/> for the next page.</summary>
+    Task<Page<JobInfo>> ListJobsAsync(JobQuery? query = null, CancellationToken cancellationToken = default);
+
+    Task<JobInfo> PauseAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<JobInfo> ResumeAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs the job now; returns the new execution's id.</summary>
+    Task<string> TriggerAsync(string id, TriggerOptions? overrides = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the job; false if it did not exist.</summary>
+    Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>A job's executions, latest first (without output; <see cref="GetExecutionAsync"/> has it).</summary>
+    Task<Page<ExecutionInfo>> ListExecutionsAsync(string jobId, ExecutionQuery? query = null, CancellationToken cancellationToken = default);
+
+    Task<ExecutionInfo?> GetExecutionAsync(string executionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the running attempt and prevents retries; returns the execution as it stands after.</summary>
+    Task<ExecutionInfo> CancelExecutionAsync(string executionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits until the execution has finished (succeeded, failed or cancelled) and returns it. An execution that is
+    /// about to be created (a fire in flight) is waited for; one that still does not exist after
+    /// <see cref="JobSchedulerClientOptions.WaitPollInterval"/> throws <see cref="JobNotFoundException"/>.
+    /// </summary>
+    Task<ExecutionInfo> WaitForCompletionAsync(string executionId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A job definition or trigger was rejected; <see cref="Errors"/> names each bad field.</summary>
+public sealed class JobValidationException(IReadOnlyList<FieldError> errors)
+    : Exception("The job is not valid: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")))
+{
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
+}
+
+/// <summary>No job or execution has the id given.</summary>
+public sealed class JobNotFoundException(string what, string id) : Exception($"There is no {what} with id '{id}'.")
+{
+    public string Id { get; } = id;
+}

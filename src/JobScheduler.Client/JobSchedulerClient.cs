@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Client;
+
+/// <summary>The SDK over the Orleans client; obtain it from DI after <c>AddJobSchedulerClient()</c>.</summary>
+public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSchedulerClientOptions> options) : IJobSchedulerClient
+{
+    private readonly JobSchedulerClientOptions _options = options.Value;
+
+    public async Task<JobInfo> ScheduleAsync(string id, JobSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var result = await Job(id).PutAsync(spec, _options.Owner, createOnly: false).WaitAsync(cancellationToken);
+        return result.IsValid ? result.Job! : throw new JobValidationException(result.Errors);
+    }
+
+    public async Task<JobInfo> ScheduleAsync(JobSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var result = await Job(Guid.CreateVersion7().ToString("n")).PutAsync(spec, _options.Owner, createOnly: true).WaitAsync(cancellationToken);
+        return result.IsValid ? result.Job! : throw new JobValidationException(result.Errors);
+    }
+
+    public Task<JobInfo?> GetJobAsync(string id, CancellationToken cancellationToken = default) =>
+        Job(id).GetAsync().WaitAsync(cancellationToken);
+
+    public Task<Page<JobInfo>> ListJobsAsync(JobQuery? query = null, CancellationToken cancellationToken = default) =>
+        cluster.GetGrain<IJobIndexGrain>(0).QueryAsync(query ?? new JobQuery()).WaitAsync(cancellationToken);
+
+    public async Task<JobInfo> PauseAsync(string id, CancellationToken cancellationToken = default) =>
+        await Job(id).PauseAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("job", id);
+
+    public async Task<JobInfo> ResumeAsync(string id, CancellationToken cancellationToken = default) =>
+        await Job(id).ResumeAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("job", id);
+
+    public async Task<string> TriggerAsync(string id, TriggerOptions? overrides = null, CancellationToken cancellationToken = default)
+    {
+        var result = await Job(id).TriggerAsync(overrides).WaitAsync(cancellationToken);
+        if (result.NotFound)
+        {
+            throw new JobNotFoundException("job", id);
+        }
+        return result.IsValid ? result.ExecutionId! : throw new JobValidationException(result.Errors);
+    }
+
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        Job(id).DeleteAsync().WaitAsync(cancellationToken);
+
+    public async Task<Page<ExecutionInfo>> ListExecutionsAsync(string jobId, ExecutionQuery? query = null, CancellationToken cancellationToken = default) =>
+        await Job(jobId).ListExecutionsAsync(query ?? new ExecutionQuery()).WaitAsync(cancellationToken)
+        ?? throw new JobNotFoundException("job", jobId);
+
+    public Task<ExecutionInfo?> GetExecutionAsync(string executionId, CancellationToken cancellationToken = default) =>
+        Execution(executionId).GetAsync().WaitAsync(cancellationToken);
+
+    public async Task<ExecutionInfo> CancelExecutionAsync(string executionId, CancellationToken cancellationToken = default) =>
+        await Execution(executionId).CancelAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("execution", executionId);
+
+    public async Task<ExecutionInfo> WaitForCompletionAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        var grain = Execution(executionId);
+        while (true)
+        {
+            // A long poll: the grain answers as soon as the execution finishes, or after the interval.
+            var info = await grain.WaitAsync(_options.WaitPollInterval).WaitAsync(cancellationToken);
+            if (info is null)
+            {
+                throw new JobNotFoundException("execution", executionId);
+            }
+            if (info.IsTerminal)
+            {
+                return info;
+            }
+        }
+    }
+
+    private IJobGrain Job(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return cluster.GetGrain<IJobGrain>(id);
+    }
+
+    private IExecutionGrain Execution(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return cluster.GetGrain<IExecutionGrain>(id);
+    }
+}

@@ -1,0 +1,36 @@
+using JobScheduler.Client;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class JobSchedulerClientExtensions
+{
+    /// <summary>
+    /// Registers an Orleans client connected to a JobScheduler cluster and <see cref="IJobSchedulerClient"/> over it.
+    /// The client connects when the host starts.
+    /// </summary>
+    public static IServiceCollection AddJobSchedulerClient(this IServiceCollection services, Action<JobSchedulerClientOptions>? configure = null)
+    {
+        var options = new JobSchedulerClientOptions();
+        configure?.Invoke(options);
+        services.Configure<JobSchedulerClientOptions>(o => configure?.Invoke(o));
+        services.AddOrleansClient(client =>
+        {
+            if (options.ConfigureOrleans is not null)
+            {
+                options.ConfigureOrleans(client);
+                return;
+            }
+            client.UseStaticClustering(options.ParseGateways());
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            });
+        });
+        services.TryAddSingleton<IJobSchedulerClient, JobSchedulerClient>();
+        return services;
+    }
+}

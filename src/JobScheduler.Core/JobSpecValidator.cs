@@ -1,0 +1,258 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace JobScheduler.Core;
+
+/// <summary>What the node accepting a job allows an action to do.</summary>
+public sealed record ActionRules
+{
+    /// <summary>Whether <c>command</c> actions may be created at all.</summary>
+    public bool CommandsEnabled { get; init; }
+
+    /// <summary>When non-empty, the only executables a <c>command</c> action may name.</summary>
+    public IReadOnlyCollection<string> AllowedExecutables { get; init; } = [];
+
+    /// <summary>Names of the handlers registered on the silo.</summary>
+    public IReadOnlyCollection<string> Handlers { get; init; } = [];
+
+    /// <summary>The largest handler payload accepted, in characters of JSON.</summary>
+    public int MaxPayloadLength { get; init; } = 64 * 1024;
+}
+
+/// <summary>Checks a job definition field by field; every error names the field it is about (camelCase JSON path).</summary>
+public static partial class JobSpecValidator
+{
+    public const int MaxIdLength = 128;
+    public const int MaxTags = 64;
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex IdPattern();
+
+    private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    public static IReadOnlyList<FieldError> ValidateId(string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return [new("id", "is required.")];
+        }
+        if (id.Length > MaxIdLength || !IdPattern().IsMatch(id))
+        {
+            return [new("id", $"'{Shorten(id)}' is not a valid job id: 1–{MaxIdLength} characters of letters, digits, '.', '_' or '-', starting with a letter or digit.")];
+        }
+        return [];
+    }
+
+    /// <summary>Validates a whole definition; <paramref name="now"/> anchors schedules for the "never fires" check.</summary>
+    public static IReadOnlyList<FieldError> Validate(JobSpec spec, ActionRules rules, DateTimeOffset now)
+    {
+        var errors = new List<FieldError>();
+        if (spec.Name is { Length: > 200 })
+        {
+            errors.Add(new("name", "must be at most 200 characters."));
+        }
+        if (spec.Schedule is null)
+        {
+            errors.Add(new("schedule", "is required."));
+        }
+        else
+        {
+            FireSchedule.TryCreate(spec.Schedule, now, "schedule", errors);
+        }
+        if (spec.Action is null)
+        {
+            errors.Add(new("action", "is required."));
+        }
+        else
+        {
+            ValidateAction(spec.Action, rules, "action", errors);
+        }
+        ValidatePolicies(spec.Retry, spec.Timeout, errors);
+        if (spec.Priority is < 0 or > 9)
+        {
+            errors.Add(new("priority", "must be between 0 (lowest) and 9."));
+        }
+        if (!Enum.IsDefined(spec.Concurrency))
+        {
+            errors.Add(new("concurrency", "must be allow, forbid or replace."));
+        }
+        if (!Enum.IsDefined(spec.Misfire))
+        {
+            errors.Add(new("misfire", "must be fireOnce, skip or fireAll."));
+        }
+        ValidateResources(spec.Resources, errors);
+        ValidateTags(spec.Tags, errors);
+        return errors;
+    }
+
+    /// <summary>Validates the overrides of a manual trigger.</summary>
+    public static IReadOnlyList<FieldError> Validate(TriggerOptions options, ActionRules rules)
+    {
+        var errors = new List<FieldError>();
+        if (options.Action is not null)
+        {
+            ValidateAction(options.Action, rules, "action", errors);
+        }
+        ValidatePolicies(options.Retry, options.Timeout, errors);
+        return errors;
+    }
+
+    private static void ValidatePolicies(RetryPolicy? retry, TimeSpan? timeout, List<FieldError> errors)
+    {
+        if (retry is not null)
+        {
+            if (retry.MaxAttempts is < 1 or > 100)
+            {
+                errors.Add(new("retry.maxAttempts", "must be between 1 and 100."));
+            }
+            if (retry.InitialBackoff <= TimeSpan.Zero)
+            {
+                errors.Add(new("retry.initialBackoff", "must be a positive duration."));
+            }
+            if (retry.MaxBackoff < retry.InitialBackoff)
+            {
+                errors.Add(new("retry.maxBackoff", "must be at least retry.initialBackoff."));
+            }
+            if (retry.Multiplier is < 1 or > 100 || double.IsNaN(retry.Multiplier))
+            {
+                errors.Add(new("retry.multiplier", "must be between 1 and 100."));
+            }
+            if (retry.Jitter is < 0 or > 1 || double.IsNaN(retry.Jitter))
+            {
+                errors.Add(new("retry.jitter", "must be between 0 and 1."));
+            }
+        }
+        if (timeout is { } t && t <= TimeSpan.Zero)
+        {
+            errors.Add(new("timeout", "must be a positive duration."));
+        }
+    }
+
+    private static void ValidateAction(ActionSpec action, ActionRules rules, string field, List<FieldError> errors)
+    {
+        switch (action.Kind)
+        {
+            case null:
+                errors.Add(new($"{field}.kind", "is required: command, http or handler."));
+                break;
+            case ActionKind.Command:
+                if (string.IsNullOrWhiteSpace(action.Command))
+                {
+                    errors.Add(new($"{field}.command", "is required for a command action (the executable to run)."));
+                }
+                else if (!rules.CommandsEnabled)
+                {
+                    errors.Add(new($"{field}.kind", "command actions are disabled on this server; an operator enables them with JobScheduler:Actions:Command:Enabled=true."));
+                }
+                else if (rules.AllowedExecutables.Count > 0 && !rules.AllowedExecutables.Contains(action.Command))
+                {
+                    errors.Add(new($"{field}.command", $"'{action.Command}' is not in this server's JobScheduler:Actions:Command:AllowedExecutables."));
+                }
+                if (action.WorkingDirectory is { } wd && !Directory.Exists(wd))
+                {
+                    errors.Add(new($"{field}.workingDirectory", $"'{wd}' does not exist on this server."));
+                }
+                break;
+            case ActionKind.Http:
+                if (string.IsNullOrWhiteSpace(action.Url))
+                {
+                    errors.Add(new($"{field}.url", "is required for an http action."));
+                }
+                else if (!Uri.TryCreate(action.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    errors.Add(new($"{field}.url", $"'{Shorten(action.Url)}' is not an absolute http or https URL."));
+                }
+                if (action.Method is { } method && !HttpMethods.Contains(method.ToUpperInvariant()))
+                {
+                    errors.Add(new($"{field}.method", $"'{Shorten(method)}' is not one of {string.Join(", ", HttpMethods)}."));
+                }
+                break;
+            case ActionKind.Handler:
+                if (string.IsNullOrWhiteSpace(action.Handler))
+                {
+                    errors.Add(new($"{field}.handler", "is required for a handler action (the registered handler's name)."));
+                }
+                else if (!rules.Handlers.Contains(action.Handler))
+                {
+                    errors.Add(new($"{field}.handler", $"no handler named '{Shorten(action.Handler)}' is registered; known: {string.Join(", ", rules.Handlers.Order())}."));
+                }
+                break;
+            default:
+                errors.Add(new($"{field}.kind", $"'{action.Kind}' is not an action kind: command, http or handler."));
+                break;
+        }
+        if (action.Payload is { } payload)
+        {
+            if (payload.Length > rules.MaxPayloadLength)
+            {
+                errors.Add(new($"{field}.payload", $"is {payload.Length} characters; at most {rules.MaxPayloadLength} are accepted."));
+            }
+            else if (!IsJson(payload))
+            {
+                errors.Add(new($"{field}.payload", "is not valid JSON."));
+            }
+        }
+    }
+
+    private static void ValidateResources(ResourceRequest? resources, List<FieldError> errors)
+    {
+        if (resources is null)
+        {
+            return;
+        }
+        if (resources.CpuMillis < 0)
+        {
+            errors.Add(new("resources.cpuMillis", "must not be negative."));
+        }
+        if (resources.MemoryMb < 0)
+        {
+            errors.Add(new("resources.memoryMb", "must not be negative."));
+        }
+        if (resources.Limits is { CpuMillis: <= 0 })
+        {
+            errors.Add(new("resources.limits.cpuMillis", "must be positive."));
+        }
+        if (resources.Limits is { MemoryMb: <= 0 })
+        {
+            errors.Add(new("resources.limits.memoryMb", "must be positive."));
+        }
+    }
+
+    private static void ValidateTags(Dictionary<string, string>? tags, List<FieldError> errors)
+    {
+        if (tags is null)
+        {
+            return;
+        }
+        if (tags.Count > MaxTags)
+        {
+            errors.Add(new("tags", $"has {tags.Count} entries; at most {MaxTags} are accepted."));
+        }
+        foreach (var (key, value) in tags)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length > 63 || key.Contains(':'))
+            {
+                errors.Add(new($"tags.{Shorten(key)}", "a tag key is 1–63 characters and has no ':'."));
+            }
+            else if (value is null || value.Length > 256)
+            {
+                errors.Add(new($"tags.{key}", "a tag value is a string of at most 256 characters."));
+            }
+        }
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
+}

@@ -1,0 +1,90 @@
+using JobScheduler.Core;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Grains.Actions;
+
+/// <summary>How one attempt of an action ended.</summary>
+public sealed record ActionResult(
+    AttemptOutcome Outcome,
+    int? ExitCode = null,
+    int? HttpStatus = null,
+    string? Error = null,
+    string? Output = null,
+    bool OutputTruncated = false);
+
+/// <summary>Everything one attempt needs.</summary>
+public sealed record AttemptRequest(
+    string JobId,
+    string ExecutionId,
+    int Attempt,
+    DateTimeOffset ScheduledAt,
+    ActionSpec Action,
+    TimeSpan? Timeout);
+
+/// <summary>The current action rules of this silo (configuration plus registered handlers).</summary>
+public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> options, IOptions<JobHandlerCatalog> handlers)
+{
+    public ActionRules Current
+    {
+        get
+        {
+            var command = options.CurrentValue.Actions.Command;
+            return new ActionRules
+            {
+                CommandsEnabled = command.Enabled,
+                AllowedExecutables = command.AllowedExecutables,
+                Handlers = handlers.Value.Names,
+            };
+        }
+    }
+}
+
+/// <summary>
+/// Runs one attempt of any action kind with its timeout and cancellation. The outcome tells a timeout
+/// (<see cref="AttemptOutcome.TimedOut"/>) from a cancel (<see cref="AttemptOutcome.Cancelled"/>).
+/// </summary>
+public sealed class ActionRunner(
+    CommandActionRunner commands,
+    HttpActionRunner http,
+    HandlerActionRunner handlers,
+    SchedulerClock clock,
+    IOptionsMonitor<JobSchedulerOptions> options)
+{
+    public async Task<ActionResult> RunAsync(AttemptRequest request, CancellationToken cancel)
+    {
+        using var timeout = request.Timeout is { } limit
+            ? new CancellationTokenSource(limit, clock.Time)
+            : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token);
+        var output = new OutputTail(options.CurrentValue.MaxOutputChars);
+        ActionResult result;
+        try
+        {
+            result = request.Action.Kind switch
+            {
+                ActionKind.Command => await commands.RunAsync(request, output, linked.Token),
+                ActionKind.Http => await http.RunAsync(request, output, linked.Token),
+                ActionKind.Handler => await handlers.RunAsync(request, output, linked.Token),
+                _ => new ActionResult(AttemptOutcome.Failed, Error: $"Unknown action kind '{request.Action.Kind}'."),
+            };
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            result = new ActionResult(AttemptOutcome.Cancelled);
+        }
+        catch (Exception ex)
+        {
+            result = new ActionResult(AttemptOutcome.Failed, Error: $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (result.Outcome != AttemptOutcome.Succeeded && linked.IsCancellationRequested)
+        {
+            // Whatever the runner saw, a fired token decides: the user's cancel wins over the timeout.
+            result = cancel.IsCancellationRequested
+                ? result with { Outcome = AttemptOutcome.Cancelled, Error = result.Error ?? "Cancelled." }
+                : result with { Outcome = AttemptOutcome.TimedOut, Error = $"Timed out after {System.Xml.XmlConvert.ToString(request.Timeout!.Value)}." };
+        }
+        return result with { Output = output.ToString(), OutputTruncated = output.Truncated };
+    }
+}

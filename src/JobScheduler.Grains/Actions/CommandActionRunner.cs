@@ -1,0 +1,106 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using JobScheduler.Core;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Grains.Actions;
+
+/// <summary>
+/// Runs a <c>command</c> action as a child process: no shell, arguments passed as-is, stdout and stderr kept
+/// (their tail), exit code 0 is success. On timeout or cancel the whole process tree is killed.
+/// </summary>
+public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> options)
+{
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+
+    public async Task<ActionResult> RunAsync(AttemptRequest request, OutputTail output, CancellationToken cancellationToken)
+    {
+        var action = request.Action;
+        var settings = options.CurrentValue.Actions.Command;
+        // Checked again at run time: the job may predate a configuration change, or come from another node.
+        if (!settings.Enabled)
+        {
+            return new ActionResult(AttemptOutcome.Failed, Error: "command actions are disabled on this node (JobScheduler:Actions:Command:Enabled=false).");
+        }
+        if (settings.AllowedExecutables.Count > 0 && !settings.AllowedExecutables.Contains(action.Command!))
+        {
+            return new ActionResult(AttemptOutcome.Failed, Error: $"'{action.Command}' is not in this node's JobScheduler:Actions:Command:AllowedExecutables.");
+        }
+
+        var startInfo = new ProcessStartInfo(action.Command!)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        if (!string.IsNullOrEmpty(action.WorkingDirectory))
+        {
+            startInfo.WorkingDirectory = action.WorkingDirectory;
+        }
+        foreach (var argument in action.Args ?? [])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in action.Env ?? [])
+        {
+            startInfo.Environment[name] = value;
+        }
+        startInfo.Environment["JOBSCHEDULER_JOB_ID"] = request.JobId;
+        startInfo.Environment["JOBSCHEDULER_EXECUTION_ID"] = request.ExecutionId;
+        startInfo.Environment["JOBSCHEDULER_ATTEMPT"] = request.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        startInfo.Environment["JOBSCHEDULER_SCHEDULED_AT"] = request.ScheduledAt.ToString("O");
+
+        using var process = new Process { StartInfo = startInfo };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': {ex.Message}");
+        }
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            KillTree(process);
+            using var grace = new CancellationTokenSource(KillGrace);
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The process ignored SIGKILL for 10 s (uninterruptible I/O); report the attempt anyway.
+            }
+            throw;
+        }
+
+        var exitCode = process.ExitCode;
+        return exitCode == 0
+            ? new ActionResult(AttemptOutcome.Succeeded, ExitCode: 0)
+            : new ActionResult(AttemptOutcome.Failed, ExitCode: exitCode, Error: $"exited with code {exitCode}");
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+
+namespace JobScheduler.Grains.Actions;
+
+/// <summary>
+/// A named piece of .NET code a <c>handler</c> action runs. Register it on the silo with
+/// <c>siloBuilder.AddJobHandler&lt;T&gt;("name")</c>. Returning normally is success; an exception fails the attempt
+/// (and is retried per the job's policy). Honour the cancellation token: it fires on timeout and cancel.
+/// </summary>
+public interface IJobHandler
+{
+    Task ExecuteAsync(JobContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>What a handler is given for one attempt.</summary>
+public sealed class JobContext
+{
+    internal JobContext(string jobId, string executionId, int attempt, DateTimeOffset scheduledAt, string? payload, TextWriter output)
+    {
+        JobId = jobId;
+        ExecutionId = executionId;
+        Attempt = attempt;
+        ScheduledAt = scheduledAt;
+        Payload = payload;
+        Output = output;
+    }
+
+    public string JobId { get; }
+    public string ExecutionId { get; }
+
+    /// <summary>1 for the first attempt.</summary>
+    public int Attempt { get; }
+    public DateTimeOffset ScheduledAt { get; }
+
+    /// <summary>The action's payload as JSON text, or null.</summary>
+    public string? Payload { get; }
+
+    /// <summary>Text written here is kept (its tail) as the attempt's output.</summary>
+    public TextWriter Output { get; }
+
+    /// <summary>The payload deserialized with JobScheduler's JSON conventions (camelCase), or default when there is none.</summary>
+    public T? GetPayload<T>() => Payload is null ? default : JsonSerializer.Deserialize<T>(Payload, PayloadOptions);
+
+    private static readonly JsonSerializerOptions PayloadOptions = new(JsonSerializerDefaults.Web);
+}
+
+/// <summary>Built-in handler <c>noop</c>: succeeds at once. For smoke tests and benchmarks.</summary>
+public sealed class NoopHandler : IJobHandler
+{
+    public const string Name = "noop";
+
+    public Task ExecuteAsync(JobContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Built-in handler <c>sleep</c>: waits <c>{"ms": N}</c> milliseconds, or until cancelled.</summary>
+public sealed class SleepHandler : IJobHandler
+{
+    public const string Name = "sleep";
+
+    public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var ms = context.GetPayload<SleepPayload>()?.Ms ?? 0;
+        if (ms < 0)
+        {
+            throw new ArgumentException("sleep: payload 'ms' must not be negative.");
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(ms), cancellationToken);
+        await context.Output.WriteLineAsync($"slept {ms} ms");
+    }
+
+    private sealed record SleepPayload(long Ms);
+}

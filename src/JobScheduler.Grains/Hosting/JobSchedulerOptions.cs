@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Grains.Hosting;
+
+/// <summary>Silo-side behaviour of the scheduler, bound from the <c>JobScheduler</c> configuration section.</summary>
+public sealed class JobSchedulerOptions
+{
+    public const string Section = "JobScheduler";
+
+    /// <summary>How late a fire time may be and still count as on time; older ones are misfires. Default 1 minute.</summary>
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>At most this many missed fire times run under <c>misfire: fireAll</c>. Default 100.</summary>
+    public int MaxCatchUpFires { get; set; } = 100;
+
+    /// <summary>Executions kept per job; the oldest finished ones beyond it are dropped. Default 1000.</summary>
+    public int MaxExecutionsPerJob { get; set; } = 1000;
+
+    /// <summary>Characters of output kept per attempt (the tail of stdout+stderr). Default 65536.</summary>
+    public int MaxOutputChars { get; set; } = 64 * 1024;
+
+    /// <summary>Which actions this silo runs.</summary>
+    public ActionsOptions Actions { get; set; } = new();
+}
+
+public sealed class ActionsOptions
+{
+    public CommandActionOptions Command { get; set; } = new();
+}
+
+/// <summary>
+/// <c>command</c> actions are remote code execution by design: off unless an operator turns them on.
+/// </summary>
+public sealed class CommandActionOptions
+{
+    /// <summary>Whether <c>command</c> actions may be created and run. Default false (true in the Development settings).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>When non-empty, the only executables a command action may name (exact match). Default: any.</summary>
+    public List<string> AllowedExecutables { get; set; } = [];
+}
+
+internal sealed class JobSchedulerOptionsValidator : IValidateOptions<JobSchedulerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, JobSchedulerOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MisfireThreshold < TimeSpan.Zero)
+        {
+            failures.Add("JobScheduler:MisfireThreshold must not be negative.");
+        }
+        if (options.MaxCatchUpFires < 0)
+        {
+            failures.Add("JobScheduler:MaxCatchUpFires must not be negative.");
+        }
+        if (options.MaxExecutionsPerJob < 1)
+        {
+            failures.Add("JobScheduler:MaxExecutionsPerJob must be at least 1.");
+        }
+        if (options.MaxOutputChars < 0)
+        {
+            failures.Add("JobScheduler:MaxOutputChars must not be negative.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

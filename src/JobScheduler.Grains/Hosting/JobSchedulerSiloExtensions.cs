@@ -1,0 +1,64 @@
+using JobScheduler.Grains.Actions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Grains.Hosting;
+
+/// <summary>Registers the scheduler's grains' services on a silo. Every method is safe to call more than once.</summary>
+public static class JobSchedulerSiloExtensions
+{
+    /// <summary>The grain storage provider the scheduler's grains use; the host registers it (memory or ADO.NET).</summary>
+    public const string StorageName = "JobScheduler";
+
+    public static ISiloBuilder AddJobScheduler(this ISiloBuilder builder, Action<JobSchedulerOptions>? configure = null)
+    {
+        builder.Services.AddJobScheduler(configure);
+        return builder;
+    }
+
+    public static IServiceCollection AddJobScheduler(this IServiceCollection services, Action<JobSchedulerOptions>? configure = null)
+    {
+        var options = services.AddOptions<JobSchedulerOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobSchedulerOptions>, JobSchedulerOptionsValidator>());
+        services.TryAddSingleton(new SchedulerClock(TimeProvider.System));
+        // Attempts carry their own timeout and cancel tokens; the client must not add a 100 s limit of its own.
+        services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<ActionRulesSource>();
+        services.TryAddSingleton<CommandActionRunner>();
+        services.TryAddSingleton<HttpActionRunner>();
+        services.TryAddSingleton<HandlerActionRunner>();
+        services.TryAddSingleton<ActionRunner>();
+        services.AddJobHandler<NoopHandler>(NoopHandler.Name);
+        services.AddJobHandler<SleepHandler>(SleepHandler.Name);
+        return services;
+    }
+
+    /// <summary>Registers <typeparamref name="THandler"/> as the handler named <paramref name="name"/> (one instance per attempt).</summary>
+    public static ISiloBuilder AddJobHandler<THandler>(this ISiloBuilder builder, string name)
+        where THandler : class, IJobHandler
+    {
+        builder.Services.AddJobHandler<THandler>(name);
+        return builder;
+    }
+
+    /// <inheritdoc cref="AddJobHandler{THandler}(ISiloBuilder, string)"/>
+    public static IServiceCollection AddJobHandler<THandler>(this IServiceCollection services, string name)
+        where THandler : class, IJobHandler
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        services.TryAddKeyedTransient<IJobHandler, THandler>(name);
+        services.Configure<JobHandlerCatalog>(catalog => catalog.Names.Add(name));
+        return services;
+    }
+}
+
+/// <summary>The names of the handlers registered on this silo.</summary>
+public sealed class JobHandlerCatalog
+{
+    public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+}

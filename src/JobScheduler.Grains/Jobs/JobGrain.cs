@@ -1,0 +1,452 @@
+using JobScheduler.Core;
+using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Grains.Jobs;
+
+/// <summary>
+/// One job. Two wake-ups drive it:
+/// <list type="bullet">
+/// <item>a precise in-memory timer on the scheduler clock, armed for <c>nextFireAt</c> while the grain is active
+/// (millisecond precision; Orleans reminders cannot go below one minute);</item>
+/// <item>a durable reminder, the backstop that re-activates the grain after deactivation or a restart: it first
+/// ticks <see cref="ReminderLead"/> before the next fire, then every minute, and is moved forward only when the
+/// next fire is far away, so frequent jobs cost no reminder writes per fire.</item>
+/// </list>
+/// Executions are started before the job's own state is written, and their ids derive from the scheduled
+/// instant, so a crash between the two re-fires the same instant onto the same execution instead of losing it.
+/// </summary>
+[GrainType("job")]
+public sealed partial class JobGrain(
+    [PersistentState("job", JobSchedulerSiloExtensions.StorageName)] IPersistentState<JobGrainState> state,
+    SchedulerClock clock,
+    ActionRulesSource rules,
+    IOptionsMonitor<JobSchedulerOptions> options,
+    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
+{
+    internal const string ReminderName = "fire";
+    internal static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    internal static readonly TimeSpan ReminderLead = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReminderSlack = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
+
+    private IJobGrain _self = null!;
+    private FireSchedule? _schedule;
+    private ITimer? _timer;
+    private DateTimeOffset? _reminderFirstTick;
+    private bool _reminderChecked;
+
+    private JobInfo? Job => state.State.Job is { State: not JobState.Deleted } job ? job : null;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _self = this.AsReference<IJobGrain>();
+        if (Job is { Schedule: not null } job)
+        {
+            _schedule = FireSchedule.Create(job.Schedule, state.State.PlannedAt);
+            ArmTimer();
+        }
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobWriteResult> PutAsync(JobSpec spec, string owner, bool createOnly)
+    {
+        var now = clock.Now;
+        var errors = JobSpecValidator.ValidateId(JobId).Concat(JobSpecValidator.Validate(spec, rules.Current, now)).ToArray();
+        if (errors.Length > 0)
+        {
+            return new JobWriteResult { Errors = errors };
+        }
+        var existing = Job;
+        if (existing is not null && createOnly)
+        {
+            return new JobWriteResult { Job = existing, Conflict = true, Errors = [new("id", $"a job with id '{JobId}' already exists.")] };
+        }
+        if (existing is null)
+        {
+            // A new job (or one re-created after delete) starts with no history.
+            state.State.Executions.Clear();
+        }
+
+        var schedule = FireSchedule.Create(spec.Schedule!, now);
+        var jobState = existing?.State == JobState.Paused ? JobState.Paused : JobState.Active;
+        var job = new JobInfo(spec.ToSpec())
+        {
+            Id = JobId,
+            Owner = existing?.Owner ?? owner,
+            State = jobState,
+            CreatedAt = existing?.CreatedAt ?? now,
+            UpdatedAt = now,
+            LastFireAt = existing?.LastFireAt,
+            SkippedFires = existing?.SkippedFires ?? 0,
+            NextFireAt = jobState == JobState.Active ? schedule.First(now) : null,
+        };
+        _schedule = schedule;
+        state.State.PlannedAt = now;
+        await SaveAsync(job);
+        LogJobSaved(JobId, existing is null ? "created" : "replaced", job.NextFireAt);
+        return new JobWriteResult { Job = job, Created = existing is null };
+    }
+
+    public Task<JobInfo?> GetAsync() => Task.FromResult(Job);
+
+    public async Task<bool> DeleteAsync()
+    {
+        if (Job is not { } job)
+        {
+            return false;
+        }
+        _timer?.Dispose();
+        _timer = null;
+        foreach (var record in state.State.Executions.Where(r => r.IsTerminal))
+        {
+            await GrainFactory.GetGrain<IExecutionGrain>(record.Id).ForgetAsync();
+        }
+        state.State.Executions.Clear();
+        state.State.Job = job with { State = JobState.Deleted, NextFireAt = null, UpdatedAt = clock.Now };
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IJobIndexGrain>(0).RemoveAsync(JobId);
+        await SyncReminderAsync();
+        LogJobDeleted(JobId);
+        return true;
+    }
+
+    public async Task<JobInfo?> PauseAsync()
+    {
+        if (Job is not { } job)
+        {
+            return null;
+        }
+        if (job.State == JobState.Active)
+        {
+            await SaveAsync(job with { State = JobState.Paused, NextFireAt = null, UpdatedAt = clock.Now });
+        }
+        return Job;
+    }
+
+    public async Task<JobInfo?> ResumeAsync()
+    {
+        if (Job is not { } job)
+        {
+            return null;
+        }
+        if (job.State == JobState.Paused)
+        {
+            // Fire times that passed while paused are not replayed: the plan restarts from now.
+            var now = clock.Now;
+            var next = _schedule!.Kind == ScheduleKind.Once && job.LastFireAt is not null ? null : _schedule.First(now);
+            await SaveAsync(job with
+            {
+                State = next is null && _schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
+                NextFireAt = next,
+                UpdatedAt = now,
+            });
+        }
+        return Job;
+    }
+
+    public async Task<JobWriteResult> TriggerAsync(TriggerOptions? overrides)
+    {
+        if (Job is not { } job)
+        {
+            return new JobWriteResult { Errors = [new("id", $"no job with id '{JobId}'.")], NotFound = true };
+        }
+        var errors = overrides is null ? [] : JobSpecValidator.Validate(overrides, rules.Current);
+        if (errors.Count > 0)
+        {
+            return new JobWriteResult { Job = job, Errors = [.. errors] };
+        }
+        var now = clock.Now;
+        var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
+        state.State.LastTriggerAt = instant;
+        var request = CreateRequest(job, instant, "manual") with
+        {
+            Action = overrides?.Action ?? job.Action!,
+            Retry = overrides?.Retry ?? job.Retry,
+            Timeout = overrides?.Timeout ?? job.Timeout,
+        };
+        var execution = await StartExecutionAsync(request);
+        await state.WriteStateAsync();
+        return new JobWriteResult { Job = job, ExecutionId = execution.Id };
+    }
+
+    public async Task<Page<ExecutionInfo>?> ListExecutionsAsync(ExecutionQuery query)
+    {
+        if (Job is null)
+        {
+            return null;
+        }
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var after = ExecutionCursor.Decode(query.Cursor);
+        var candidates = state.State.Executions
+            .Where(r => (query.From is null || r.ScheduledAt >= query.From) && (query.To is null || r.ScheduledAt < query.To))
+            .Where(r => after is null || ExecutionCursor.IsAfter(r, after.Value))
+            .OrderByDescending(r => r.ScheduledAt).ThenByDescending(r => r.Id, StringComparer.Ordinal)
+            // A finished execution's recorded state is final, so it can be filtered without asking its grain.
+            .Where(r => query.State is null || !r.IsTerminal || r.State == query.State)
+            .ToList();
+
+        var items = new List<ExecutionInfo>(limit);
+        ExecutionRecord? last = null;
+        var position = 0;
+        while (items.Count < limit && position < candidates.Count)
+        {
+            var batch = candidates.Skip(position).Take(limit - items.Count).ToList();
+            position += batch.Count;
+            var infos = await Task.WhenAll(batch.Select(r => GrainFactory.GetGrain<IExecutionGrain>(r.Id).GetAsync()));
+            for (var i = 0; i < batch.Count; i++)
+            {
+                last = batch[i];
+                if (infos[i] is { } info && (query.State is null || info.State == query.State))
+                {
+                    // Lists leave out output; GET /api/executions/{id} has it.
+                    items.Add(info with { Attempts = [.. info.Attempts.Select(a => a with { Output = null })] });
+                }
+            }
+        }
+        var next = position < candidates.Count && last is not null ? ExecutionCursor.Encode(last) : null;
+        return new Page<ExecutionInfo> { Items = [.. items], Next = next };
+    }
+
+    public async Task FireDueAsync()
+    {
+        if (Job is not { State: JobState.Active } job || _schedule is null)
+        {
+            return;
+        }
+        var settings = options.CurrentValue;
+        var now = clock.Now;
+        var plan = MisfirePlanner.Plan(_schedule, job.NextFireAt, now, settings.MisfireThreshold, job.Misfire, settings.MaxCatchUpFires);
+        if (plan.Fire.Count == 0 && plan.NextFireAt == job.NextFireAt)
+        {
+            ArmTimer();
+            return;
+        }
+
+        var skipped = plan.Skipped;
+        foreach (var instant in plan.Fire)
+        {
+            if (!await FireAsync(job, instant))
+            {
+                skipped++;
+            }
+        }
+        if (plan.Skipped > 0)
+        {
+            LogMisfireSkipped(JobId, plan.Skipped, job.Misfire);
+        }
+        await SaveAsync(job with
+        {
+            NextFireAt = plan.NextFireAt,
+            LastFireAt = plan.Fire.Count > 0 ? plan.Fire[^1] : job.LastFireAt,
+            SkippedFires = job.SkippedFires + skipped,
+            State = plan.NextFireAt is null && _schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
+        });
+    }
+
+    public Task ExecutionChangedAsync(string executionId, ExecutionState executionState)
+    {
+        var record = state.State.Executions.FindLast(r => r.Id == executionId);
+        if (record is not null && !record.IsTerminal)
+        {
+            // Kept in memory only: the record is a hint until terminal, and the next write of the job persists it.
+            record.State = executionState;
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        _reminderChecked = true;
+        _reminderFirstTick ??= status.FirstTickTime;
+        if (Job is { State: JobState.Active })
+        {
+            await FireDueAsync();
+        }
+        await SyncReminderAsync();
+    }
+
+    /// <summary>Applies the concurrency policy, then starts the execution of <paramref name="instant"/>. False when the fire is skipped.</summary>
+    private async Task<bool> FireAsync(JobInfo job, DateTimeOffset instant)
+    {
+        if (job.Concurrency != ConcurrencyPolicy.Allow)
+        {
+            var running = await RunningExecutionsAsync();
+            if (running.Count > 0 && job.Concurrency == ConcurrencyPolicy.Forbid)
+            {
+                LogFireSkippedForbid(JobId, instant, running[0]);
+                return false;
+            }
+            foreach (var id in running)
+            {
+                await GrainFactory.GetGrain<IExecutionGrain>(id).CancelAsync();
+            }
+        }
+        await StartExecutionAsync(CreateRequest(job, instant, "schedule"));
+        return true;
+    }
+
+    private async Task<List<string>> RunningExecutionsAsync()
+    {
+        var running = new List<string>();
+        foreach (var record in state.State.Executions.Where(r => !r.IsTerminal))
+        {
+            // The recorded state is only a hint until terminal: ask the execution itself.
+            var info = await GrainFactory.GetGrain<IExecutionGrain>(record.Id).GetAsync();
+            record.State = info?.State ?? ExecutionState.Cancelled;
+            if (!record.IsTerminal)
+            {
+                running.Add(record.Id);
+            }
+        }
+        return running;
+    }
+
+    private ExecutionRequest CreateRequest(JobInfo job, DateTimeOffset instant, string trigger) => new()
+    {
+        JobId = JobId,
+        Owner = job.Owner,
+        ScheduledAt = instant,
+        Trigger = trigger,
+        Action = job.Action!,
+        Retry = job.Retry,
+        Timeout = job.Timeout,
+        Priority = job.Priority,
+        Resources = job.Resources,
+    };
+
+    private async Task<ExecutionInfo> StartExecutionAsync(ExecutionRequest request)
+    {
+        var id = ExecutionId.For(JobId, request.ScheduledAt);
+        var info = await GrainFactory.GetGrain<IExecutionGrain>(id).StartAsync(request);
+        var records = state.State.Executions;
+        if (records.FindLast(r => r.Id == id) is { } record)
+        {
+            record.State = info.State;
+        }
+        else
+        {
+            records.Add(new ExecutionRecord { Id = id, ScheduledAt = request.ScheduledAt, State = info.State });
+        }
+        await PruneHistoryAsync();
+        return info;
+    }
+
+    /// <summary>Drops the oldest finished executions beyond the retention bound.</summary>
+    private async Task PruneHistoryAsync()
+    {
+        var records = state.State.Executions;
+        var excess = records.Count - options.CurrentValue.MaxExecutionsPerJob;
+        for (var i = 0; i < records.Count && excess > 0;)
+        {
+            if (records[i].IsTerminal && await GrainFactory.GetGrain<IExecutionGrain>(records[i].Id).ForgetAsync())
+            {
+                records.RemoveAt(i);
+                excess--;
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    private async Task SaveAsync(JobInfo job)
+    {
+        state.State.Job = job;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IJobIndexGrain>(0).UpsertAsync(job);
+        await SyncReminderAsync();
+        ArmTimer();
+    }
+
+    private void ArmTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        if (Job is not { State: JobState.Active, NextFireAt: { } next })
+        {
+            return;
+        }
+        var due = next - clock.Now;
+        // Rounded up to whole milliseconds so the timer never fires just before the instant.
+        due = due <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Ceiling(due.TotalMilliseconds));
+        if (due > MaxTimerDue)
+        {
+            due = MaxTimerDue;
+        }
+        _timer = clock.Time.CreateTimer(static self => ((JobGrain)self!).OnTimer(), this, due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Runs on a timer thread, outside the grain: re-enters through a grain call so the turn-based guarantees hold.</summary>
+    private void OnTimer() => _ = FireFromTimerAsync();
+
+    private async Task FireFromTimerAsync()
+    {
+        try
+        {
+            await _self.FireDueAsync();
+        }
+        catch (Exception ex)
+        {
+            LogTimerFireFailed(ex, JobId);
+        }
+    }
+
+    /// <summary>Keeps the durable reminder in step with <c>nextFireAt</c>, writing it only when it must move.</summary>
+    private async Task SyncReminderAsync()
+    {
+        var now = clock.Now;
+        if (Job is not { State: JobState.Active, NextFireAt: { } next })
+        {
+            if (_reminderFirstTick is not null || !_reminderChecked)
+            {
+                if (await this.GetReminder(ReminderName) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+                _reminderFirstTick = null;
+                _reminderChecked = true;
+            }
+            return;
+        }
+        if (_reminderFirstTick is { } first && first <= next && next - now <= ReminderSlack)
+        {
+            return;
+        }
+        var due = next - ReminderLead - now;
+        if (due < TimeSpan.FromSeconds(1))
+        {
+            // A zero due time can lose the first tick in Orleans; a second is ample since the timer does the precise work.
+            due = TimeSpan.FromSeconds(1);
+        }
+        await this.RegisterOrUpdateReminder(ReminderName, due, ReminderPeriod);
+        _reminderFirstTick = now + due;
+        _reminderChecked = true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {Change}; next fire at {NextFireAt}")]
+    private partial void LogJobSaved(string jobId, string change, DateTimeOffset? nextFireAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} deleted")]
+    private partial void LogJobDeleted(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} skipped {Count} missed fire time(s) under misfire policy {Policy}")]
+    private partial void LogMisfireSkipped(string jobId, long count, MisfirePolicy policy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} skipped the fire at {Instant}: execution {Running} is still running (concurrency: forbid)")]
+    private partial void LogFireSkippedForbid(string jobId, DateTimeOffset instant, string running);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not fire from its timer; the reminder will retry")]
+    private partial void LogTimerFireFailed(Exception exception, string jobId);
+}

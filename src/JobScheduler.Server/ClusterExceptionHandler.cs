@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace JobScheduler.Server;
+
+/// <summary>A cluster that does not answer in time is a 503 the client may retry, not a 500.</summary>
+internal sealed class ClusterExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not (TimeoutException or OrleansMessageRejectionException or SiloUnavailableException))
+        {
+            return false;
+        }
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The cluster is not answering.",
+                Detail = "The request may be retried.",
+            },
+        });
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace JobScheduler.Server;
+
+/// <summary>Ready when a grain call round-trips through the silo.</summary>
+internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await grains.GetGrain<IJobIndexGrain>(0).QueryAsync(new JobQuery { Limit = 1 }).WaitAsync(Timeout, cancellationToken);
+            return HealthCheckResult.Healthy("The silo answers grain calls.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("The silo does not answer grain calls.", ex);
+        }
+    }
+}
+
+/// <summary>The JSON body of /health/live and /health/ready, which states whether storage is durable.</summary>
+internal static class HealthResponse
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        var server = context.RequestServices.GetRequiredService<ServerOptions>();
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            storage = server.Storage.ToLowerInvariant(),
+            durable = server.Durable,
+            warning = server.Durable ? null : "Storage is in memory: jobs and history are lost when this process stops.",
+            checks = report.Entries.Select(e => new
+            {
+                name = e.Key,
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                error = e.Value.Exception?.Message,
+            }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, JobSchedulerJson.Options, context.RequestAborted);
+    }
+}

@@ -1,0 +1,4 @@
+using JobScheduler.Server;
+
+var app = JobSchedulerServer.Build(args);
+await app.RunAsync();

@@ -213,13 +213,17 @@ public sealed partial class ExecutionGrain(
                 return;
             }
 
-            var delay = Backoff.Delay(policy, used + 1, Random.Shared.NextDouble());
-            await UpdateAsync(Info with { State = ExecutionState.Retrying, NextAttemptAt = clock.Now + delay });
+            var nextAttemptAt = clock.Now + Backoff.Delay(policy, used + 1, Random.Shared.NextDouble());
+            await UpdateAsync(Info with { State = ExecutionState.Retrying, NextAttemptAt = nextAttemptAt });
             using var wait = new CancellationTokenSource();
             _cancel = wait;
             try
             {
-                await Task.Delay(delay, clock.Time, wait.Token);
+                // Timers may wake a fraction of a millisecond early: wait until the clock really reads the instant.
+                for (var left = nextAttemptAt - clock.Now; left > TimeSpan.Zero; left = nextAttemptAt - clock.Now)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), clock.Time, wait.Token);
+                }
             }
             catch (OperationCanceledException)
             {

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace JobScheduler.Grains.Tests;
+
+/// <summary>
+/// A one-silo in-process cluster with the scheduler's grains, memory storage and in-memory reminders.
+/// With <c>fakeClock</c> the scheduler reads a <see cref="FakeTimeProvider"/> (Orleans itself keeps real time),
+/// so tests move time forward instead of waiting for it.
+/// </summary>
+public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
+{
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, 500, TimeSpan.Zero);
+
+    public const int MaxExecutionsPerJob = 20;
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(new SchedulerClock(fakeClock ? Clock : TimeProvider.System));
+            silo.AddJobScheduler(options =>
+            {
+                options.Actions.Command.Enabled = true;
+                options.MaxExecutionsPerJob = MaxExecutionsPerJob;
+            });
+            silo.AddJobHandler<BlockingHandler>(BlockingHandler.Name);
+            silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+public sealed class FakeClockCluster() : ClusterFixture(fakeClock: true);
+
+public sealed class RealClockCluster() : ClusterFixture(fakeClock: false);
+
+/// <summary>Handler <c>block</c>: signals that it started, then runs until released or cancelled.</summary>
+public sealed class BlockingHandler : IJobHandler
+{
+    public const string Name = "block";
+
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> StartedSignals = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> ReleaseSignals = new();
+
+    public static Task Started(string executionId) => Signal(StartedSignals, executionId).Task;
+
+    public static void Release(string executionId) => Signal(ReleaseSignals, executionId).TrySetResult();
+
+    public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        Signal(StartedSignals, context.ExecutionId).TrySetResult();
+        await Signal(ReleaseSignals, context.ExecutionId).Task.WaitAsync(cancellationToken);
+    }
+
+    private static TaskCompletionSource Signal(ConcurrentDictionary<string, TaskCompletionSource> signals, string id) =>
+        signals.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+}
+
+/// <summary>Handler <c>flaky</c>: fails attempts before <c>{"succeedOn": N}</c>, then succeeds.</summary>
+public sealed class FlakyHandler : IJobHandler
+{
+    public const string Name = "flaky";
+
+    public Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var succeedOn = context.GetPayload<Payload>()?.SucceedOn ?? 1;
+        context.Output.WriteLine($"attempt {context.Attempt}");
+        return context.Attempt >= succeedOn
+            ? Task.CompletedTask
+            : throw new InvalidOperationException($"attempt {context.Attempt} fails on purpose");
+    }
+
+    private sealed record Payload(int SucceedOn);
+}

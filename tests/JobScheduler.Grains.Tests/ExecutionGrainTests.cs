@@ -1,0 +1,165 @@
+namespace JobScheduler.Grains.Tests;
+
+/// <summary>Attempts, retries, timeouts and cancel, on the real clock with short durations; results are awaited, never slept for.</summary>
+public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixture<RealClockCluster>
+{
+    private static readonly RetryPolicy FastRetry = new()
+    {
+        MaxAttempts = 3,
+        InitialBackoff = TimeSpan.FromMilliseconds(100),
+        MaxBackoff = TimeSpan.FromSeconds(1),
+        Multiplier = 2,
+        Jitter = 0,
+    };
+
+    private IJobGrain Job(string id) => fixture.Client.GetGrain<IJobGrain>(id);
+
+    private async Task<string> TriggerAsync(string jobId, JobSpec spec)
+    {
+        var put = await Job(jobId).PutAsync(spec with { Schedule = ScheduleSpec.Manual() }, "tester", createOnly: false);
+        Assert.True(put.IsValid, string.Join("; ", put.Errors.Select(e => $"{e.Field}: {e.Message}")));
+        var trigger = await Job(jobId).TriggerAsync(null);
+        return trigger.ExecutionId!;
+    }
+
+    private async Task<ExecutionInfo> CompletedAsync(string executionId)
+    {
+        var info = await fixture.Client.GetGrain<IExecutionGrain>(executionId).WaitAsync(TimeSpan.FromSeconds(25));
+        Assert.NotNull(info);
+        Assert.True(info.IsTerminal, $"{executionId} is still {info.State}");
+        return info;
+    }
+
+    [Fact]
+    public async Task FailingCommand_IsRetriedWithBackoff_AndEveryAttemptIsRecorded()
+    {
+        var id = await TriggerAsync("failing", new JobSpec { Action = ActionSpec.Run("bash", "-c", "echo trying; exit 3"), Retry = FastRetry });
+        var execution = await CompletedAsync(id);
+
+        Assert.Equal(ExecutionState.Failed, execution.State);
+        Assert.Equal([1, 2, 3], execution.Attempts.Select(a => a.Number));
+        Assert.All(execution.Attempts, a =>
+        {
+            Assert.Equal(AttemptOutcome.Failed, a.Outcome);
+            Assert.Equal(3, a.ExitCode);
+            Assert.Equal("trying\n", a.Output);
+            Assert.False(string.IsNullOrEmpty(a.Node));
+        });
+        // Backoff doubles: at least 100 ms before attempt 2 and 200 ms before attempt 3.
+        var firstWait = execution.Attempts[1].StartedAt - execution.Attempts[0].FinishedAt!.Value;
+        var secondWait = execution.Attempts[2].StartedAt - execution.Attempts[1].FinishedAt!.Value;
+        Assert.True(firstWait >= TimeSpan.FromMilliseconds(100), $"first wait {firstWait}");
+        Assert.True(secondWait >= TimeSpan.FromMilliseconds(200), $"second wait {secondWait}");
+    }
+
+    [Fact]
+    public async Task FlakyHandler_SucceedsOnItsThirdAttempt()
+    {
+        var id = await TriggerAsync("flaky", new JobSpec { Action = ActionSpec.RunHandler(FlakyHandler.Name, new { succeedOn = 3 }), Retry = FastRetry });
+        var execution = await CompletedAsync(id);
+
+        Assert.Equal(ExecutionState.Succeeded, execution.State);
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Failed, AttemptOutcome.Succeeded], execution.Attempts.Select(a => a.Outcome!.Value));
+        Assert.Contains("fails on purpose", execution.Attempts[0].Error);
+        Assert.Equal("attempt 3\n", execution.Attempts[2].Output);
+    }
+
+    [Fact]
+    public async Task Timeout_KillsTheWholeProcessTree_AndCountsAsTimedOut()
+    {
+        var pidFile = Path.Combine(Path.GetTempPath(), $"jobscheduler-{Guid.NewGuid():n}.pid");
+        var id = await TriggerAsync("timeout", new JobSpec
+        {
+            // bash starts a grandchild sleep and waits; both must die at the timeout.
+            Action = ActionSpec.Run("bash", "-c", $"sleep 30 & echo $! > {pidFile}; wait"),
+            Timeout = TimeSpan.FromMilliseconds(700),
+        });
+        var execution = await CompletedAsync(id);
+
+        var attempt = Assert.Single(execution.Attempts);
+        Assert.Equal(ExecutionState.Failed, execution.State);
+        Assert.Equal(AttemptOutcome.TimedOut, attempt.Outcome);
+        Assert.True(attempt.Duration < TimeSpan.FromSeconds(10));
+        var sleepPid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(IsRunning(sleepPid), $"the grandchild sleep (pid {sleepPid}) survived the timeout");
+        File.Delete(pidFile);
+    }
+
+    [Fact]
+    public async Task Cancel_StopsTheRunningAttempt_AndPreventsRetries()
+    {
+        var id = await TriggerAsync("cancel", new JobSpec { Action = ActionSpec.RunHandler(BlockingHandler.Name), Retry = FastRetry });
+        await BlockingHandler.Started(id);
+
+        var cancelled = await fixture.Client.GetGrain<IExecutionGrain>(id).CancelAsync();
+
+        Assert.Equal(ExecutionState.Cancelled, cancelled!.State);
+        var attempt = Assert.Single(cancelled.Attempts);
+        Assert.Equal(AttemptOutcome.Cancelled, attempt.Outcome);
+        Assert.NotNull(cancelled.FinishedAt);
+    }
+
+    [Fact]
+    public async Task StartingTheSameExecutionTwice_CreatesItOnce()
+    {
+        var request = new ExecutionRequest
+        {
+            JobId = "dedupe",
+            Owner = "tester",
+            ScheduledAt = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero),
+            Action = ActionSpec.RunHandler("noop"),
+        };
+        var grain = fixture.Client.GetGrain<IExecutionGrain>(ExecutionId.For(request.JobId, request.ScheduledAt));
+        var first = await grain.StartAsync(request);
+        var second = await grain.StartAsync(request with { Action = ActionSpec.RunHandler(BlockingHandler.Name) });
+        var done = await CompletedAsync(first.Id);
+
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(first.CreatedAt, second.CreatedAt);
+        Assert.Single(done.Attempts);
+        Assert.Equal(ExecutionState.Succeeded, done.State);
+    }
+
+    [Fact]
+    public async Task CommandOutput_KeepsStdoutAndStderr()
+    {
+        var id = await TriggerAsync("output", new JobSpec { Action = ActionSpec.Run("bash", "-c", "echo out; echo err >&2") });
+        var execution = await CompletedAsync(id);
+
+        var attempt = Assert.Single(execution.Attempts);
+        Assert.Equal(AttemptOutcome.Succeeded, attempt.Outcome);
+        Assert.Equal(0, attempt.ExitCode);
+        Assert.Contains("out\n", attempt.Output);
+        Assert.Contains("err\n", attempt.Output);
+    }
+
+    [Fact]
+    public async Task MissingExecutable_FailsWithAClearError()
+    {
+        var id = await TriggerAsync("missing", new JobSpec { Action = ActionSpec.Run("/no/such/program") });
+        var execution = await CompletedAsync(id);
+
+        var attempt = Assert.Single(execution.Attempts);
+        Assert.Equal(AttemptOutcome.Failed, attempt.Outcome);
+        Assert.Contains("could not start '/no/such/program'", attempt.Error);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat))
+        {
+            return false;
+        }
+        try
+        {
+            // A zombie (state Z) is dead, merely not yet reaped.
+            var text = File.ReadAllText(stat);
+            return text[(text.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

@@ -36,8 +36,19 @@ public static class MisfirePlanner
         {
             if (late.Count + onTime.Count >= MaxEnumerated)
             {
-                // A backlog this large is never replayed in full: jump to the present.
+                // A backlog this large is never replayed in full. Keep the oldest late fires (for fireAll), then
+                // jump to the present: the on-time fires still run, and the latest late one stands for the rest.
                 skippedUncounted = 1;
+                var lateEnd = now - misfireThreshold;
+                onTime.Clear();
+                for (var t = schedule.NextAfter(lateEnd.AddTicks(-1)); t is { } onTimeDue && onTimeDue <= now; t = schedule.NextAfter(onTimeDue))
+                {
+                    onTime.Add(onTimeDue);
+                }
+                if (LatestAtOrBefore(schedule, lateEnd.AddTicks(-1), due) is { } latestLate && latestLate > late[^1])
+                {
+                    late.Add(latestLate);
+                }
                 cursor = schedule.NextAfter(now);
                 break;
             }
@@ -58,5 +69,32 @@ public static class MisfirePlanner
         fire.AddRange(onTime);
         var skipped = late.Count + onTime.Count - fire.Count + skippedUncounted;
         return new FirePlan(fire, skipped, cursor);
+    }
+
+    /// <summary>
+    /// The latest fire time at or before <paramref name="limit"/> and not before <paramref name="earliest"/>,
+    /// searched in windows growing back from the limit, so a dense schedule costs few evaluations.
+    /// </summary>
+    private static DateTimeOffset? LatestAtOrBefore(FireSchedule schedule, DateTimeOffset limit, DateTimeOffset earliest)
+    {
+        for (var window = TimeSpan.FromMinutes(1); ; window *= 4)
+        {
+            var from = limit - window < earliest ? earliest.AddTicks(-1) : limit - window;
+            DateTimeOffset? latest = null;
+            var count = 0;
+            for (var t = schedule.NextAfter(from); t is { } due && due <= limit && count < MaxEnumerated; t = schedule.NextAfter(due))
+            {
+                latest = due;
+                count++;
+            }
+            if (latest is not null && count < MaxEnumerated)
+            {
+                return latest;
+            }
+            if (from < earliest || count >= MaxEnumerated)
+            {
+                return latest;
+            }
+        }
     }
 }

@@ -8,7 +8,19 @@ public sealed class OutputTail(int capacity)
     private readonly StringBuilder _buffer = new();
     private readonly Lock _lock = new();
 
-    public bool Truncated { get; private set; }
+    private bool _trimmed;
+
+    /// <summary>Whether anything written has been dropped to stay within the capacity.</summary>
+    public bool Truncated
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _trimmed || _buffer.Length > capacity;
+            }
+        }
+    }
 
     public void Append(string? text)
     {
@@ -43,7 +55,7 @@ public sealed class OutputTail(int capacity)
         if (_buffer.Length > capacity)
         {
             _buffer.Remove(0, _buffer.Length - capacity);
-            Truncated = true;
+            _trimmed = true;
         }
     }
 }

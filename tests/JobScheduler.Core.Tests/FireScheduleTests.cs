@@ -10,12 +10,17 @@ public class FireScheduleTests
     private static FireSchedule Cron(string expression, string? timeZone = null) =>
         FireSchedule.Create(ScheduleSpec.Cron(expression, timeZone), PlannedAt);
 
+    /// <summary>
+    /// The field errors of <paramref name="spec"/>, through the public validator (FireSchedule.TryCreate is internal);
+    /// also checks that <see cref="FireSchedule.Create"/> refuses the spec.
+    /// </summary>
     private static List<FieldError> Errors(ScheduleSpec spec)
     {
-        var errors = new List<FieldError>();
-        var schedule = FireSchedule.TryCreate(spec, PlannedAt, "schedule", errors);
-        Assert.Null(schedule);
-        return errors;
+        Assert.Throws<ArgumentException>(() => FireSchedule.Create(spec, PlannedAt));
+        var job = new JobSpec { Schedule = spec, Action = ActionSpec.RunHandler("noop") };
+        var errors = JobSpecValidator.Validate(job, new ActionRules { Handlers = ["noop"] }, PlannedAt);
+        Assert.All(errors, e => Assert.StartsWith("schedule", e.Field));
+        return [.. errors];
     }
 
     // ----- cron: 5 and 6 fields -----

@@ -1,0 +1,287 @@
+using System.Net;
+using System.Text.Json;
+
+namespace JobScheduler.Api.Tests;
+
+/// <summary>The REST API over real HTTP against the running server, used the way the README shows.</summary>
+public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<CommandsEnabledServer>
+{
+    private HttpClient Http => server.Http;
+
+    [Fact]
+    public async Task HealthReady_SaysStorageIsNotDurable()
+    {
+        var response = await Http.GetAsync("/health/ready");
+        var body = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        Assert.Equal("memory", body.GetProperty("storage").GetString());
+        Assert.False(body.GetProperty("durable").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_ListsTheJobRoutes()
+    {
+        var body = await (await Http.GetAsync("/openapi/v1.json")).JsonAsync();
+        var paths = body.GetProperty("paths");
+
+        Assert.True(paths.TryGetProperty("/api/jobs/{id}", out _));
+        Assert.True(paths.TryGetProperty("/api/executions/{id}/cancel", out _));
+    }
+
+    [Fact]
+    public async Task PutCronJob_CreatesThenReplaces_AndGetShowsNextFireAt()
+    {
+        const string body = """
+            {"schedule":{"kind":"cron","expression":"0 9 * * 1-5","timeZone":"Europe/London"},
+             "action":{"kind":"command","command":"echo","args":["hello"]},
+             "tags":{"team":"billing"}}
+            """;
+        var created = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/weekday-report", body, user: "alice");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/jobs/weekday-report", created.Headers.Location?.ToString());
+
+        var job = await (await Http.GetAsync("/api/jobs/weekday-report")).JsonAsync();
+        Assert.Equal("alice", job.GetProperty("owner").GetString());
+        Assert.Equal("active", job.GetProperty("state").GetString());
+        var next = job.GetProperty("nextFireAt").GetDateTimeOffset();
+        Assert.True(next > DateTimeOffset.UtcNow);
+        Assert.Contains(next.ToUniversalTime().Hour, new[] { 8, 9 });
+
+        var replaced = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/weekday-report", body.Replace("0 9", "30 17", StringComparison.Ordinal), user: "alice");
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal(30, (await replaced.JsonAsync()).GetProperty("nextFireAt").GetDateTimeOffset().Minute);
+    }
+
+    [Fact]
+    public async Task PostJob_GeneratesAnId_AndReturnsItsLocation()
+    {
+        var response = await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        var job = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = job.GetProperty("id").GetString();
+        Assert.False(string.IsNullOrEmpty(id));
+        Assert.Equal($"/api/jobs/{id}", response.Headers.Location?.ToString());
+        Assert.Equal("anonymous", job.GetProperty("owner").GetString());
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("nextFireAt").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("""{"schedule":{"kind":"cron","expression":"61 * * * *"},"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule.expression")]
+    [InlineData("""{"schedule":{"kind":"cron","expression":"* * *"},"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule.expression")]
+    [InlineData("""{"schedule":{"kind":"cron","expression":"0 9 * * *","timeZone":"Mars/Olympus"},"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule.timeZone")]
+    [InlineData("""{"schedule":{"kind":"interval","every":"PT0S"},"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule.every")]
+    [InlineData("""{"schedule":{"kind":"interval","every":"-PT5S"},"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule.every")]
+    [InlineData("""{"schedule":{"kind":"interval","every":"soon"},"action":{"kind":"handler","handler":"noop"}}""", 400, "schedule.every")]
+    [InlineData("""{"schedule":{"kind":"once","at":"2030-01-01T00:00:00Z"},"action":{"kind":"teleport"}}""", 400, "action.kind")]
+    [InlineData("""{"schedule":{"kind":"once","at":"2030-01-01T00:00:00Z"},"action":{"kind":"handler","handler":"nope"}}""", 422, "action.handler")]
+    [InlineData("""{"schedule":{"kind":"once"},"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule.at")]
+    [InlineData("""{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"},"priority":12}""", 422, "priority")]
+    [InlineData("""{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"},"retry":{"maxAttempts":0}}""", 422, "retry.maxAttempts")]
+    [InlineData("""{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"},"colour":"red"}""", 400, "colour")]
+    [InlineData("""{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"},"timeout":"PT0S"}""", 422, "timeout")]
+    [InlineData("""{"schedule":{"kind":"manual"},"action":""", 400, "action")]
+    [InlineData("""{"action":{"kind":"handler","handler":"noop"}}""", 422, "schedule")]
+    [InlineData("", 400, "body")]
+    public async Task BadInput_GetsAProblemNamingTheField_AndStoresNothing(string body, int status, string field)
+    {
+        var id = $"bad-{Guid.NewGuid():n}";
+        var response = await Http.SendJsonAsync(HttpMethod.Put, $"/api/jobs/{id}", body);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.JsonAsync();
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
+        Assert.False(string.IsNullOrEmpty(messages[0].GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/jobs/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task BadReplacement_LeavesTheStoredJobUnchanged()
+    {
+        const string good = """{"schedule":{"kind":"interval","every":"PT1H"},"action":{"kind":"handler","handler":"noop"}}""";
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/keep-me", good);
+        var before = await (await Http.GetAsync("/api/jobs/keep-me")).JsonAsync();
+
+        var response = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/keep-me", """{"schedule":{"kind":"cron","expression":"nope"},"action":{"kind":"handler","handler":"noop"}}""");
+        var after = await (await Http.GetAsync("/api/jobs/keep-me")).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal(before.GetRawText(), after.GetRawText());
+    }
+
+    [Fact]
+    public async Task InvalidJobId_IsRejected()
+    {
+        var response = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/-leading-dash", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("id", out _));
+    }
+
+    [Fact]
+    public async Task OnceCommandJob_RunsOnTime_AndKeepsItsOutput()
+    {
+        var at = DateTimeOffset.UtcNow.AddMilliseconds(700);
+        var body = $$$"""
+            {"schedule":{"kind":"once","at":"{{{at:O}}}"},
+             "action":{"kind":"command","command":"bash","args":["-c","echo started $JOBSCHEDULER_JOB_ID"]}}
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/once-output", body)).StatusCode);
+
+        var done = await server.Sdk.WaitForCompletionAsync(ExecutionId.For("once-output", at));
+        var execution = await (await Http.GetAsync($"/api/executions/{done.Id}")).JsonAsync();
+
+        Assert.Equal("succeeded", execution.GetProperty("state").GetString());
+        var attempt = execution.GetProperty("attempts")[0];
+        Assert.Equal("started once-output\n", attempt.GetProperty("output").GetString());
+        Assert.Equal(0, attempt.GetProperty("exitCode").GetInt32());
+        Assert.True(attempt.GetProperty("startedAt").GetDateTimeOffset() >= at);
+        var job = await (await Http.GetAsync("/api/jobs/once-output")).JsonAsync();
+        Assert.Equal("completed", job.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task FailingCommand_IsRetried_AndEveryAttemptIsListed()
+    {
+        const string body = """
+            {"schedule":{"kind":"manual"},
+             "action":{"kind":"command","command":"bash","args":["-c","echo attempt $JOBSCHEDULER_ATTEMPT; exit 7"]},
+             "retry":{"maxAttempts":3,"initialBackoff":"PT0.1S","maxBackoff":"PT1S","multiplier":2,"jitter":0}}
+            """;
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/always-fails", body);
+        var trigger = await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/always-fails/trigger", null);
+        Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var executionId = (await trigger.JsonAsync()).GetProperty("id").GetString()!;
+        Assert.Equal($"/api/executions/{executionId}", trigger.Headers.Location?.ToString());
+
+        await server.Sdk.WaitForCompletionAsync(executionId);
+        var execution = await (await Http.GetAsync($"/api/executions/{executionId}")).JsonAsync();
+
+        Assert.Equal("failed", execution.GetProperty("state").GetString());
+        var attempts = execution.GetProperty("attempts").EnumerateArray().ToArray();
+        Assert.Equal(3, attempts.Length);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("failed", attempts[i].GetProperty("outcome").GetString());
+            Assert.Equal(7, attempts[i].GetProperty("exitCode").GetInt32());
+            Assert.Equal($"attempt {i + 1}\n", attempts[i].GetProperty("output").GetString());
+        }
+
+        var list = await (await Http.GetAsync("/api/jobs/always-fails/executions?state=failed")).JsonAsync();
+        Assert.Equal(executionId, list.GetProperty("items")[0].GetProperty("id").GetString());
+        var none = await (await Http.GetAsync("/api/jobs/always-fails/executions?state=succeeded")).JsonAsync();
+        Assert.Equal(0, none.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Timeout_KillsASleepingCommand()
+    {
+        const string body = """
+            {"schedule":{"kind":"manual"},"timeout":"PT0.5S",
+             "action":{"kind":"command","command":"sleep","args":["30"]}}
+            """;
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/sleepy", body);
+        var executionId = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/sleepy/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+
+        var done = await server.Sdk.WaitForCompletionAsync(executionId);
+
+        Assert.Equal(ExecutionState.Failed, done.State);
+        var attempt = Assert.Single(done.Attempts);
+        Assert.Equal(AttemptOutcome.TimedOut, attempt.Outcome);
+        Assert.True(attempt.Duration < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Cancel_StopsARunningCommand_AndNoRetryFollows()
+    {
+        const string body = """
+            {"schedule":{"kind":"manual"},"retry":{"maxAttempts":5},
+             "action":{"kind":"command","command":"bash","args":["-c","echo running; sleep 30"]}}
+            """;
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/to-cancel", body);
+        var executionId = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/to-cancel/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+
+        var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/executions/{executionId}/cancel", null);
+        var cancelled = await response.ReadAsync<ExecutionInfo>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ExecutionState.Cancelled, cancelled.State);
+        Assert.All(cancelled.Attempts, a => Assert.Equal(AttemptOutcome.Cancelled, a.Outcome));
+        Assert.True(cancelled.Attempts.Length <= 1);
+    }
+
+    [Fact]
+    public async Task PauseResumeDelete_ChangeTheJobAsShown()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/lifecycle", """{"schedule":{"kind":"interval","every":"PT1H"},"action":{"kind":"handler","handler":"noop"}}""");
+
+        var paused = await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/lifecycle/pause", null)).JsonAsync();
+        Assert.Equal("paused", paused.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, paused.GetProperty("nextFireAt").ValueKind);
+
+        var resumed = await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/lifecycle/resume", null)).JsonAsync();
+        Assert.Equal("active", resumed.GetProperty("state").GetString());
+        Assert.NotEqual(JsonValueKind.Null, resumed.GetProperty("nextFireAt").ValueKind);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/jobs/lifecycle")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/jobs/lifecycle")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.DeleteAsync("/api/jobs/lifecycle")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/lifecycle/pause", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ListJobs_FiltersByOwnerAndTag_AndPagesWithACursor()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            var body = $$$"""{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"},"tags":{"env":"{{{(i % 2 == 0 ? "prod" : "dev")}}}"}}""";
+            await Http.SendJsonAsync(HttpMethod.Put, $"/api/jobs/pager-{i}", body, user: "pager");
+        }
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/not-pagers", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""", user: "someone-else");
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await (await Http.GetAsync($"/api/jobs?owner=pager&limit=3{(cursor is null ? "" : $"&cursor={cursor}")}")).JsonAsync();
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(j => j.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("next").GetString();
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"pager-{i}"), seen);
+        var prod = await (await Http.GetAsync("/api/jobs?owner=pager&tag=env:prod")).JsonAsync();
+        Assert.Equal(4, prod.GetProperty("items").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("/api/jobs?state=sleeping", "state")]
+    [InlineData("/api/jobs?limit=0", "limit")]
+    [InlineData("/api/jobs?cursor=%%%", "cursor")]
+    public async Task BadQuery_GetsAProblemNamingTheParameter(string url, string field)
+    {
+        var response = await Http.GetAsync(url);
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task UnknownExecution_Is404WithAProblem()
+    {
+        var response = await Http.GetAsync("/api/executions/nope@20260101T000000.0000000Z");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using JobScheduler.Client;
+using JobScheduler.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace JobScheduler.Api.Tests;
+
+/// <summary>
+/// The real server pipeline (silo + REST API) listening on 127.0.0.1 with free ports, an HTTP client for it, and
+/// an SDK client in a separate host that connects through the silo's TCP gateway, as another process would.
+/// </summary>
+public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
+{
+    private WebApplication _server = null!;
+    private IHost _sdkHost = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IJobSchedulerClient Sdk { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var gatewayPort = FreePort();
+        _server = JobSchedulerServer.Build(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--environment=Production",
+            $"--Orleans:SiloPort={FreePort()}",
+            $"--Orleans:GatewayPort={gatewayPort}",
+            $"--JobScheduler:Actions:Command:Enabled={commandsEnabled}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await _server.StartAsync();
+        var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address) };
+        Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+
+        var sdk = Host.CreateApplicationBuilder();
+        sdk.Services.AddJobSchedulerClient(options =>
+        {
+            options.Gateways = [$"127.0.0.1:{gatewayPort}"];
+            options.Owner = "sdk-user";
+        });
+        _sdkHost = sdk.Build();
+        await _sdkHost.StartAsync();
+        Sdk = _sdkHost.Services.GetRequiredService<IJobSchedulerClient>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await _sdkHost.StopAsync();
+        _sdkHost.Dispose();
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class CommandsEnabledServer() : ServerFixture(commandsEnabled: true);
+
+public sealed class CommandsDisabledServer() : ServerFixture(commandsEnabled: false);

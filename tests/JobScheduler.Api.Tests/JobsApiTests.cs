@@ -179,6 +179,24 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
         Assert.Equal(0, none.GetProperty("items").GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("/health/live", "succeeded", 200)]
+    [InlineData("/api/jobs/no-such-job", "failed", 404)]
+    public async Task HttpAction_RecordsTheStatus_And2xxIsSuccess(string path, string outcome, int status)
+    {
+        var id = $"http-{status}";
+        var body = $$$"""{"schedule":{"kind":"manual"},"action":{"kind":"http","method":"GET","url":"{{{new Uri(Http.BaseAddress!, path)}}}"}}""";
+        Assert.Equal(HttpStatusCode.Created, (await Http.SendJsonAsync(HttpMethod.Put, $"/api/jobs/{id}", body)).StatusCode);
+        var executionId = (await (await Http.SendJsonAsync(HttpMethod.Post, $"/api/jobs/{id}/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+
+        var done = await server.Sdk.WaitForCompletionAsync(executionId);
+
+        var attempt = Assert.Single(done.Attempts);
+        Assert.Equal(outcome, JsonNamingPolicy.CamelCase.ConvertName(attempt.Outcome!.Value.ToString()));
+        Assert.Equal(status, attempt.HttpStatus);
+        Assert.StartsWith($"HTTP {status}", attempt.Output);
+    }
+
     [Fact]
     public async Task Timeout_KillsASleepingCommand()
     {

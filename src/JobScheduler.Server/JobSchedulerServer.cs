@@ -9,7 +9,9 @@ public static class JobSchedulerServer
 {
     public const string DefaultUrl = "http://localhost:5080";
 
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line arguments; any configuration key can be given as <c>--Section:Key=value</c>.</param>
+    /// <param name="configureSilo">Extra silo configuration, e.g. <c>silo =&gt; silo.AddJobHandler&lt;MyHandler&gt;("mine")</c>.</param>
+    public static WebApplication Build(string[] args, Action<ISiloBuilder>? configureSilo = null)
     {
         // Content root at the binaries so appsettings*.json are found wherever the process is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -27,6 +29,7 @@ public static class JobSchedulerServer
             silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
             silo.UseInMemoryReminderService();
             silo.AddJobScheduler();
+            configureSilo?.Invoke(silo);
         });
 
         builder.Services.ConfigureHttpJsonOptions(json => JobSchedulerJson.Configure(json.SerializerOptions));

@@ -255,10 +255,4 @@ public sealed partial class ExecutionGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IJobGrain>(info.JobId).ExecutionChangedAsync(info.Id, info.State);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} stopped unexpectedly")]
-    private partial void LogRunFailed(Exception exception, string executionId);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} attempt {Attempt} ended {Outcome}")]
-    private partial void LogAttemptFinished(string executionId, int attempt, AttemptOutcome outcome);
 }

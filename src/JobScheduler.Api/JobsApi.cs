@@ -43,7 +43,7 @@ public static class JobsApi
         var result = await grains.GetGrain<IJobGrain>(id).PutAsync(spec!, UserOf(request), createOnly: true);
         return result.IsValid
             ? TypedResults.Created($"/api/jobs/{id}", result.Job)
-            : WriteProblem(result);
+            : WriteProblem(id, result);
     }
 
     public static async Task<Results<Ok<JobInfo>, Created<JobInfo>, ProblemHttpResult>> PutJob(string id, HttpRequest request, IGrainFactory grains)
@@ -56,7 +56,7 @@ public static class JobsApi
         var result = await grains.GetGrain<IJobGrain>(id).PutAsync(spec!, UserOf(request), createOnly: false);
         if (!result.IsValid)
         {
-            return WriteProblem(result);
+            return WriteProblem(id, result);
         }
         return result.Created ? TypedResults.Created($"/api/jobs/{id}", result.Job) : TypedResults.Ok(result.Job);
     }
@@ -111,7 +111,7 @@ public static class JobsApi
         var result = await grains.GetGrain<IJobGrain>(id).TriggerAsync(options);
         if (!result.IsValid)
         {
-            return WriteProblem(result);
+            return WriteProblem(id, result);
         }
         var execution = await grains.GetGrain<IExecutionGrain>(result.ExecutionId!).GetAsync();
         return TypedResults.Accepted($"/api/executions/{result.ExecutionId}", execution);
@@ -147,11 +147,11 @@ public static class JobsApi
         }
     }
 
-    private static ProblemHttpResult WriteProblem(JobWriteResult result)
+    private static ProblemHttpResult WriteProblem(string id, JobWriteResult result)
     {
         if (result.NotFound)
         {
-            return Problems.NotFound("Job", result.Errors[0].Message);
+            return Problems.NotFound("Job", id);
         }
         return result.Conflict
             ? Problems.Validation(StatusCodes.Status409Conflict, result.Errors, "The job already exists.")

@@ -251,6 +251,9 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/jobs/lifecycle")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.DeleteAsync("/api/jobs/lifecycle")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/lifecycle/pause", null)).StatusCode);
+        var trigger = await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/lifecycle/trigger", null);
+        Assert.Equal(HttpStatusCode.NotFound, trigger.StatusCode);
+        Assert.Equal("There is no job with id 'lifecycle'.", (await trigger.JsonAsync()).GetProperty("detail").GetString());
     }
 
     [Fact]

@@ -45,6 +45,15 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Awaits the execution's end (it may not have been created yet when called).</summary>
+    public async Task<ExecutionInfo> CompletedAsync(string executionId)
+    {
+        var info = await Client.GetGrain<IExecutionGrain>(executionId).WaitAsync(TimeSpan.FromSeconds(25));
+        Assert.NotNull(info);
+        Assert.True(info.IsTerminal, $"{executionId} is still {info.State}");
+        return info;
+    }
 }
 
 public sealed class FakeClockCluster() : ClusterFixture(fakeClock: true);

@@ -22,19 +22,11 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
         return trigger.ExecutionId!;
     }
 
-    private async Task<ExecutionInfo> CompletedAsync(string executionId)
-    {
-        var info = await fixture.Client.GetGrain<IExecutionGrain>(executionId).WaitAsync(TimeSpan.FromSeconds(25));
-        Assert.NotNull(info);
-        Assert.True(info.IsTerminal, $"{executionId} is still {info.State}");
-        return info;
-    }
-
     [Fact]
     public async Task FailingCommand_IsRetriedWithBackoff_AndEveryAttemptIsRecorded()
     {
         var id = await TriggerAsync("failing", new JobSpec { Action = ActionSpec.Run("bash", "-c", "echo trying; exit 3"), Retry = FastRetry });
-        var execution = await CompletedAsync(id);
+        var execution = await fixture.CompletedAsync(id);
 
         Assert.Equal(ExecutionState.Failed, execution.State);
         Assert.Equal([1, 2, 3], execution.Attempts.Select(a => a.Number));
@@ -56,7 +48,7 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
     public async Task FlakyHandler_SucceedsOnItsThirdAttempt()
     {
         var id = await TriggerAsync("flaky", new JobSpec { Action = ActionSpec.RunHandler(FlakyHandler.Name, new { succeedOn = 3 }), Retry = FastRetry });
-        var execution = await CompletedAsync(id);
+        var execution = await fixture.CompletedAsync(id);
 
         Assert.Equal(ExecutionState.Succeeded, execution.State);
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Failed, AttemptOutcome.Succeeded], execution.Attempts.Select(a => a.Outcome!.Value));
@@ -74,7 +66,7 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
             Action = ActionSpec.Run("bash", "-c", $"sleep 30 & echo $! > {pidFile}; wait"),
             Timeout = TimeSpan.FromMilliseconds(700),
         });
-        var execution = await CompletedAsync(id);
+        var execution = await fixture.CompletedAsync(id);
 
         var attempt = Assert.Single(execution.Attempts);
         Assert.Equal(ExecutionState.Failed, execution.State);
@@ -112,7 +104,7 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
         var grain = fixture.Client.GetGrain<IExecutionGrain>(ExecutionId.For(request.JobId, request.ScheduledAt));
         var first = await grain.StartAsync(request);
         var second = await grain.StartAsync(request with { Action = ActionSpec.RunHandler(BlockingHandler.Name) });
-        var done = await CompletedAsync(first.Id);
+        var done = await fixture.CompletedAsync(first.Id);
 
         Assert.Equal(first.Id, second.Id);
         Assert.Equal(first.CreatedAt, second.CreatedAt);
@@ -124,7 +116,7 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
     public async Task CommandOutput_KeepsStdoutAndStderr()
     {
         var id = await TriggerAsync("output", new JobSpec { Action = ActionSpec.Run("bash", "-c", "echo out; echo err >&2") });
-        var execution = await CompletedAsync(id);
+        var execution = await fixture.CompletedAsync(id);
 
         var attempt = Assert.Single(execution.Attempts);
         Assert.Equal(AttemptOutcome.Succeeded, attempt.Outcome);
@@ -137,7 +129,7 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
     public async Task MissingExecutable_FailsWithAClearError()
     {
         var id = await TriggerAsync("missing", new JobSpec { Action = ActionSpec.Run("/no/such/program") });
-        var execution = await CompletedAsync(id);
+        var execution = await fixture.CompletedAsync(id);
 
         var attempt = Assert.Single(execution.Attempts);
         Assert.Equal(AttemptOutcome.Failed, attempt.Outcome);

@@ -30,14 +30,6 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         return page!.Items;
     }
 
-    private async Task<ExecutionInfo> CompletedAsync(string executionId)
-    {
-        var info = await fixture.Client.GetGrain<IExecutionGrain>(executionId).WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.NotNull(info);
-        Assert.True(info.IsTerminal, $"{executionId} is still {info.State}");
-        return info;
-    }
-
     [Fact]
     public async Task CronWithSecondsField_FiresEverySecond_OneExecutionPerInstant()
     {
@@ -49,7 +41,7 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         for (var i = 0; i < 3; i++)
         {
             await AdvanceAsync(job.Id, TimeSpan.FromSeconds(1));
-            var execution = await CompletedAsync(ExecutionId.For(job.Id, first.AddSeconds(i)));
+            var execution = await fixture.CompletedAsync(ExecutionId.For(job.Id, first.AddSeconds(i)));
             Assert.Equal(ExecutionState.Succeeded, execution.State);
             Assert.Equal(first.AddSeconds(i), execution.ScheduledAt);
         }
@@ -74,7 +66,7 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         Assert.Empty(await ExecutionsAsync(job.Id));
 
         await AdvanceAsync(job.Id, TimeSpan.FromSeconds(1));
-        var execution = await CompletedAsync(ExecutionId.For(job.Id, at));
+        var execution = await fixture.CompletedAsync(ExecutionId.For(job.Id, at));
         Assert.Equal(ExecutionState.Succeeded, execution.State);
 
         var after = await Job(job.Id).GetAsync();
@@ -161,7 +153,7 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         Assert.Equal(1, (await Job(job.Id).GetAsync())!.SkippedFires);
 
         BlockingHandler.Release(firstId);
-        await CompletedAsync(firstId);
+        await fixture.CompletedAsync(firstId);
         await AdvanceAsync(job.Id, TimeSpan.FromSeconds(1));
         Assert.Equal(2, (await ExecutionsAsync(job.Id)).Length);
         await Job(job.Id).PauseAsync();
@@ -182,7 +174,7 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         await BlockingHandler.Started(ExecutionId.For(job.Id, first));
 
         await AdvanceAsync(job.Id, TimeSpan.FromSeconds(1));
-        var replaced = await CompletedAsync(ExecutionId.For(job.Id, first));
+        var replaced = await fixture.CompletedAsync(ExecutionId.For(job.Id, first));
         Assert.Equal(ExecutionState.Cancelled, replaced.State);
         Assert.Equal(AttemptOutcome.Cancelled, replaced.Attempts.Single().Outcome);
         await BlockingHandler.Started(ExecutionId.For(job.Id, first.AddSeconds(1)));
@@ -197,7 +189,7 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         for (var i = 0; i < ClusterFixture.MaxExecutionsPerJob + 5; i++)
         {
             var result = await Job(job.Id).TriggerAsync(null);
-            await CompletedAsync(result.ExecutionId!);
+            await fixture.CompletedAsync(result.ExecutionId!);
         }
         var executions = await ExecutionsAsync(job.Id);
         Assert.Equal(ClusterFixture.MaxExecutionsPerJob, executions.Length);

@@ -116,3 +116,14 @@ public sealed record JobWriteResult
 
     public bool IsValid => Errors.Length == 0;
 }
+
+/// <summary>Counts by state, from the query model.</summary>
+[GenerateSerializer, Immutable, Alias("JobScheduler.SchedulerStats")]
+public sealed record SchedulerStats
+{
+    /// <summary>Jobs by state (<c>active</c>, <c>paused</c>, <c>completed</c>).</summary>
+    [Id(0)] public Dictionary<string, long> Jobs { get; init; } = [];
+
+    /// <summary>Executions kept in history, by state.</summary>
+    [Id(1)] public Dictionary<string, long> Executions { get; init; } = [];
+}

@@ -64,18 +64,17 @@ public interface IExecutionGrain : IGrainWithStringKey
     Task<bool> ForgetAsync();
 }
 
-/// <summary>The job list: jobs by owner, state and tag with keyset paging.</summary>
-[Alias("JobScheduler.IJobIndexGrain")]
-public interface IJobIndexGrain : IGrainWithIntegerKey
+/// <summary>Queries over all jobs (the query model); a stateless worker on every silo.</summary>
+[Alias("JobScheduler.IJobQueryGrain")]
+public interface IJobQueryGrain : IGrainWithIntegerKey
 {
-    [Alias("Upsert")]
-    Task UpsertAsync(JobInfo job);
+    /// <summary>Jobs by owner, state and tag, ordered by id, keyset-paged.</summary>
+    [Alias("QueryJobs"), ReadOnly]
+    Task<Page<JobInfo>> QueryJobsAsync(JobQuery query);
 
-    [Alias("Remove")]
-    Task RemoveAsync(string jobId);
-
-    [Alias("Query"), ReadOnly]
-    Task<Page<JobInfo>> QueryAsync(JobQuery query);
+    /// <summary>Counts of jobs and executions by state.</summary>
+    [Alias("GetStats"), ReadOnly]
+    Task<SchedulerStats> GetStatsAsync();
 }
 
 /// <summary>Everything an execution needs to run, snapshotted from the job at fire time.</summary>

@@ -73,7 +73,7 @@ public static class JobsApi
         }
         try
         {
-            var page = await grains.GetGrain<IJobIndexGrain>(0).QueryAsync(new JobQuery
+            var page = await grains.GetGrain<IJobQueryGrain>(0).QueryJobsAsync(new JobQuery
             {
                 Owner = owner,
                 State = jobState,

@@ -25,7 +25,7 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
         Job(id).GetAsync().WaitAsync(cancellationToken);
 
     public Task<Page<JobInfo>> ListJobsAsync(JobQuery? query = null, CancellationToken cancellationToken = default) =>
-        cluster.GetGrain<IJobIndexGrain>(0).QueryAsync(query ?? new JobQuery()).WaitAsync(cancellationToken);
+        cluster.GetGrain<IJobQueryGrain>(0).QueryJobsAsync(query ?? new JobQuery()).WaitAsync(cancellationToken);
 
     public async Task<JobInfo> PauseAsync(string id, CancellationToken cancellationToken = default) =>
         await Job(id).PauseAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("job", id);

@@ -12,12 +12,12 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
     {
         try
         {
-            await grains.GetGrain<IJobIndexGrain>(0).QueryAsync(new JobQuery { Limit = 1 }).WaitAsync(Timeout, cancellationToken);
-            return HealthCheckResult.Healthy("The silo answers grain calls.");
+            await grains.GetGrain<IJobQueryGrain>(0).QueryJobsAsync(new JobQuery { Limit = 1 }).WaitAsync(Timeout, cancellationToken);
+            return HealthCheckResult.Healthy("The silo answers grain calls and reads its query model.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("The silo does not answer grain calls.", ex);
+            return HealthCheckResult.Unhealthy("The silo or its storage does not answer.", ex);
         }
     }
 }

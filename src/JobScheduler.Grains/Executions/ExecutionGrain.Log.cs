@@ -9,4 +9,10 @@ public sealed partial class ExecutionGrain
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} attempt {Attempt} ended {Outcome}")]
     private partial void LogAttemptFinished(string executionId, int attempt, AttemptOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} was written by another activation; this one steps aside")]
+    private partial void LogSupersededActivation(Exception exception, string executionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} could not be saved (try {Attempt}); retrying in {Backoff}")]
+    private partial void LogPersistRetry(Exception exception, string executionId, int attempt, TimeSpan backoff);
 }

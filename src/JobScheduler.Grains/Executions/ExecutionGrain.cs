@@ -1,6 +1,8 @@
 using JobScheduler.Core;
 using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
+using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JobScheduler.Grains.Executions;
@@ -15,11 +17,14 @@ public sealed partial class ExecutionGrain(
     [PersistentState("execution", JobSchedulerSiloExtensions.StorageName)] IPersistentState<ExecutionGrainState> state,
     SchedulerClock clock,
     ActionRunner runner,
+    IJobCatalog catalog,
     ILocalSiloDetails silo,
     ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain
 {
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MaxPersistBackoff = TimeSpan.FromSeconds(5);
+    private const int MaxPersistAttempts = 30;
 
     private readonly TaskCompletionSource<ExecutionInfo> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _cancel;
@@ -28,18 +33,23 @@ public sealed partial class ExecutionGrain(
 
     private ExecutionInfo? Info => state.State.Info;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Info is { IsTerminal: true } info)
+        if (Info is null)
         {
-            _done.TrySetResult(info);
+            return;
         }
-        else if (Info is not null && state.State.Request is not null)
+        // Repairs the query model if the process died between the grain's write and the catalog's.
+        await catalog.SaveExecutionAsync(Info, state.State.Revision, cancellationToken);
+        if (Info.IsTerminal)
+        {
+            _done.TrySetResult(Info);
+        }
+        else if (state.State.Request is not null)
         {
             // Stored as unfinished but nothing runs it here: whatever attempt was running died with its node.
             _run = RunAsync(resumed: true);
         }
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -67,7 +77,7 @@ public sealed partial class ExecutionGrain(
             State = ExecutionState.Pending,
             CreatedAt = now,
         };
-        await state.WriteStateAsync();
+        await PersistAsync();
         _run = RunAsync(resumed: false);
         return state.State.Info;
     }
@@ -81,7 +91,7 @@ public sealed partial class ExecutionGrain(
             return Info;
         }
         state.State.CancelRequested = true;
-        await state.WriteStateAsync();
+        await PersistAsync();
         _cancel?.Cancel();
         if (_run is null)
         {
@@ -117,11 +127,17 @@ public sealed partial class ExecutionGrain(
 
     public async Task<bool> ForgetAsync()
     {
-        if (Info is { IsTerminal: false })
+        if (Info is null)
+        {
+            return true;
+        }
+        if (!Info.IsTerminal)
         {
             return false;
         }
+        var id = Info.Id;
         await state.ClearStateAsync();
+        await catalog.DeleteExecutionAsync(id);
         DeactivateOnIdle();
         return true;
     }
@@ -139,13 +155,18 @@ public sealed partial class ExecutionGrain(
             }
             await RunAttemptsAsync();
         }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation of this execution wrote after us: it owns the run now; this one steps aside.
+            LogSupersededActivation(ex, this.GetPrimaryKeyString());
+            DeactivateOnIdle();
+        }
         catch (Exception ex)
         {
+            // Storage stayed unreachable: leave the execution unfinished in storage and deactivate, so that the
+            // recovery sweep re-activates it (and re-runs the interrupted attempt as lost) once storage is back.
             LogRunFailed(ex, this.GetPrimaryKeyString());
-            if (Info is { IsTerminal: false })
-            {
-                await FinishAsync(ExecutionState.Failed);
-            }
+            DeactivateOnIdle();
         }
         finally
         {
@@ -161,6 +182,11 @@ public sealed partial class ExecutionGrain(
         var node = silo.SiloAddress.Endpoint.ToString();
         while (true)
         {
+            if (Info!.State == ExecutionState.Retrying && Info.NextAttemptAt is { } resumeAt)
+            {
+                // Resumed during a backoff: wait out what is left of it.
+                await WaitUntilAsync(resumeAt);
+            }
             if (state.State.CancelRequested)
             {
                 await FinishAsync(ExecutionState.Cancelled);
@@ -215,20 +241,29 @@ public sealed partial class ExecutionGrain(
 
             var nextAttemptAt = clock.Now + Backoff.Delay(policy, used + 1, Random.Shared.NextDouble());
             await UpdateAsync(Info with { State = ExecutionState.Retrying, NextAttemptAt = nextAttemptAt });
-            using var wait = new CancellationTokenSource();
-            _cancel = wait;
-            try
+            await WaitUntilAsync(nextAttemptAt);
+        }
+    }
+
+    /// <summary>Waits until the scheduler clock reads <paramref name="instant"/>, or a cancel.</summary>
+    private async Task WaitUntilAsync(DateTimeOffset instant)
+    {
+        using var wait = new CancellationTokenSource();
+        _cancel = wait;
+        try
+        {
+            // Timers may wake a fraction of a millisecond early: wait until the clock really reads the instant.
+            for (var left = instant - clock.Now; left > TimeSpan.Zero; left = instant - clock.Now)
             {
-                // Timers may wake a fraction of a millisecond early: wait until the clock really reads the instant.
-                for (var left = nextAttemptAt - clock.Now; left > TimeSpan.Zero; left = nextAttemptAt - clock.Now)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), clock.Time, wait.Token);
-                }
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), clock.Time, wait.Token);
             }
-            catch (OperationCanceledException)
-            {
-                // Cancelled while waiting; the loop's first check finishes the execution.
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while waiting; the run loop's next check finishes the execution.
+        }
+        finally
+        {
             _cancel = null;
         }
     }
@@ -252,7 +287,31 @@ public sealed partial class ExecutionGrain(
     private async Task UpdateAsync(ExecutionInfo info)
     {
         state.State.Info = info;
-        await state.WriteStateAsync();
+        await PersistAsync();
         await GrainFactory.GetGrain<IJobGrain>(info.JobId).ExecutionChangedAsync(info.Id, info.State);
+    }
+
+    /// <summary>
+    /// Writes the grain's state, then its query-model row. A storage outage is waited out with backoff (the run
+    /// goes on where it stopped once the database answers again); a version conflict is not retried.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        state.State.Revision++;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await state.WriteStateAsync();
+                await catalog.SaveExecutionAsync(state.State.Info!, state.State.Revision);
+                return;
+            }
+            catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxPersistAttempts)
+            {
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxPersistBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
+                LogPersistRetry(ex, this.GetPrimaryKeyString(), attempt, backoff);
+                await Task.Delay(backoff, TimeProvider.System);
+            }
+        }
     }
 }

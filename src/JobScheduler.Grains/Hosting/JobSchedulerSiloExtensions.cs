@@ -1,4 +1,5 @@
 using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Catalog;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,8 @@ public static class JobSchedulerSiloExtensions
         services.TryAddSingleton(new SchedulerClock(TimeProvider.System));
         // Attempts carry their own timeout and cancel tokens; the client must not add a 100 s limit of its own.
         services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // The in-memory query model unless a durable one (PostgreSQL) is registered.
+        services.TryAddSingleton<IJobCatalog, MemoryJobCatalog>();
         services.TryAddSingleton<ActionRulesSource>();
         services.TryAddSingleton<CommandActionRunner>();
         services.TryAddSingleton<HttpActionRunner>();

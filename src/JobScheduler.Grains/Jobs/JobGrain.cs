@@ -1,5 +1,6 @@
 using JobScheduler.Core;
 using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed partial class JobGrain(
     [PersistentState("job", JobSchedulerSiloExtensions.StorageName)] IPersistentState<JobGrainState> state,
     SchedulerClock clock,
     ActionRulesSource rules,
+    IJobCatalog catalog,
     IOptionsMonitor<JobSchedulerOptions> options,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
 {
@@ -42,15 +44,16 @@ public sealed partial class JobGrain(
 
     private string JobId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _self = this.AsReference<IJobGrain>();
         if (Job is { Schedule: not null } job)
         {
             _schedule = FireSchedule.Create(job.Schedule, state.State.PlannedAt);
+            // Repairs the query model if the process died between the grain's write and the catalog's.
+            await catalog.SaveJobAsync(job, state.State.Revision, cancellationToken);
             ArmTimer();
         }
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -114,8 +117,9 @@ public sealed partial class JobGrain(
         }
         state.State.Executions.Clear();
         state.State.Job = job with { State = JobState.Deleted, NextFireAt = null, UpdatedAt = clock.Now };
+        state.State.Revision++;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).RemoveAsync(JobId);
+        await catalog.DeleteJobAsync(JobId);
         await SyncReminderAsync();
         LogJobDeleted(JobId);
         return true;
@@ -180,43 +184,8 @@ public sealed partial class JobGrain(
         return new JobWriteResult { Job = job, ExecutionId = execution.Id };
     }
 
-    public async Task<Page<ExecutionInfo>?> ListExecutionsAsync(ExecutionQuery query)
-    {
-        if (Job is null)
-        {
-            return null;
-        }
-        var limit = Math.Clamp(query.Limit, 1, 500);
-        var after = ExecutionCursor.Decode(query.Cursor);
-        var candidates = state.State.Executions
-            .Where(r => (query.From is null || r.ScheduledAt >= query.From) && (query.To is null || r.ScheduledAt < query.To))
-            .Where(r => after is null || ExecutionCursor.IsAfter(r, after.Value))
-            .OrderByDescending(r => r.ScheduledAt).ThenByDescending(r => r.Id, StringComparer.Ordinal)
-            // A finished execution's recorded state is final, so it can be filtered without asking its grain.
-            .Where(r => query.State is null || !r.IsTerminal || r.State == query.State)
-            .ToList();
-
-        var items = new List<ExecutionInfo>(limit);
-        ExecutionRecord? last = null;
-        var position = 0;
-        while (items.Count < limit && position < candidates.Count)
-        {
-            var batch = candidates.Skip(position).Take(limit - items.Count).ToList();
-            position += batch.Count;
-            var infos = await Task.WhenAll(batch.Select(r => GrainFactory.GetGrain<IExecutionGrain>(r.Id).GetAsync()));
-            for (var i = 0; i < batch.Count; i++)
-            {
-                last = batch[i];
-                if (infos[i] is { } info && (query.State is null || info.State == query.State))
-                {
-                    // Lists leave out output; GET /api/executions/{id} has it.
-                    items.Add(info with { Attempts = [.. info.Attempts.Select(a => a with { Output = null })] });
-                }
-            }
-        }
-        var next = position < candidates.Count && last is not null ? ExecutionCursor.Encode(last) : null;
-        return new Page<ExecutionInfo> { Items = [.. items], Next = next };
-    }
+    public async Task<Page<ExecutionInfo>?> ListExecutionsAsync(ExecutionQuery query) =>
+        Job is null ? null : await catalog.QueryExecutionsAsync(JobId, query);
 
     public async Task FireDueAsync()
     {
@@ -363,8 +332,9 @@ public sealed partial class JobGrain(
     private async Task SaveAsync(JobInfo job)
     {
         state.State.Job = job;
+        state.State.Revision++;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).UpsertAsync(job);
+        await catalog.SaveJobAsync(job, state.State.Revision);
         await SyncReminderAsync();
         ArmTimer();
     }

@@ -14,6 +14,9 @@ public sealed class JobGrainState
 
     /// <summary>The instant of the latest manual trigger; the next one is strictly later, so its execution id is new.</summary>
     [Id(3)] public DateTimeOffset LastTriggerAt { get; set; }
+
+    /// <summary>Grows with every write; the query model keeps the row of the highest revision it has seen.</summary>
+    [Id(4)] public long Revision { get; set; }
 }
 
 /// <summary>What a job remembers of one of its executions; the execution grain holds the rest.</summary>

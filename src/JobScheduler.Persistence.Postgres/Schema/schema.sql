@@ -1,0 +1,24 @@
+-- The whole JobScheduler schema, for DBAs who apply it by hand:
+--   psql "host=… dbname=… user=…" -v ON_ERROR_STOP=1 -f src/JobScheduler.Persistence.Postgres/Schema/schema.sql
+-- It runs the numbered migrations in order (each is idempotent) and records them, exactly as the server does at
+-- start-up. Start the server with JobScheduler:Database:ApplySchema=false to have it only check the version.
+\set ON_ERROR_STOP on
+BEGIN;
+SELECT pg_advisory_xact_lock(7420119);
+CREATE TABLE IF NOT EXISTS js_schema_migrations
+(
+    version    integer     NOT NULL PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+\ir Migrations/0001_orleans_clustering.sql
+\ir Migrations/0002_orleans_grain_state.sql
+\ir Migrations/0003_orleans_reminders.sql
+\ir Migrations/0004_query_model.sql
+INSERT INTO js_schema_migrations (version, name) VALUES
+    (1, '0001_orleans_clustering'),
+    (2, '0002_orleans_grain_state'),
+    (3, '0003_orleans_reminders'),
+    (4, '0004_query_model')
+ON CONFLICT (version) DO NOTHING;
+COMMIT;

@@ -3,12 +3,12 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace JobScheduler.Server;
 
-/// <summary>A cluster that does not answer in time is a 503 the client may retry, not a 500.</summary>
+/// <summary>A cluster or database that does not answer is a 503 the client may retry, not a 500.</summary>
 internal sealed class ClusterExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (TimeoutException or OrleansMessageRejectionException or SiloUnavailableException))
+        if (exception is not (TimeoutException or OrleansMessageRejectionException or SiloUnavailableException or System.Data.Common.DbException))
         {
             return false;
         }
@@ -20,7 +20,7 @@ internal sealed class ClusterExceptionHandler(IProblemDetailsService problems) :
             ProblemDetails = new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The cluster is not answering.",
+                Title = exception is System.Data.Common.DbException ? "The database is not answering." : "The cluster is not answering.",
                 Detail = "The request may be retried.",
             },
         });

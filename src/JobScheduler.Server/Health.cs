@@ -33,6 +33,7 @@ internal static class HealthResponse
         {
             status = report.Status.ToString(),
             storage = server.Storage.ToLowerInvariant(),
+            role = server.Role.ToString().ToLowerInvariant(),
             durable = server.Durable,
             warning = server.Durable ? null : "Storage is in memory: jobs and history are lost when this process stops.",
             checks = report.Entries.Select(e => new

@@ -1,10 +1,15 @@
 using JobScheduler.Api;
 using JobScheduler.Grains.Hosting;
+using JobScheduler.Persistence.Postgres;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Orleans.Configuration;
 
 namespace JobScheduler.Server;
 
-/// <summary>Composes the embedded default: one silo and the REST API in one process.</summary>
+/// <summary>
+/// Composes a JobScheduler process from configuration: the embedded default (one silo and the REST API, in memory),
+/// or, with PostgreSQL, a silo, an API front door, or both.
+/// </summary>
 public static class JobSchedulerServer
 {
     public const string DefaultUrl = "http://localhost:5080";
@@ -15,22 +20,50 @@ public static class JobSchedulerServer
     {
         // Content root at the binaries so appsettings*.json are found wherever the process is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var server = ServerOptions.Read(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            // A silo-only process serves just health checks; a free port lets several run on one machine.
+            builder.WebHost.UseUrls(server.Role == ServerRole.Silo ? "http://127.0.0.1:0" : DefaultUrl);
         }
-
-        var server = ServerOptions.Read(builder.Configuration);
         builder.Services.AddSingleton(server);
-        builder.Services.AddOptions<JobSchedulerOptions>().BindConfiguration(JobSchedulerOptions.Section).ValidateOnStart();
-        builder.UseOrleans(silo =>
+
+        if (server.Durable)
         {
-            silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
-            silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
-            silo.UseInMemoryReminderService();
-            silo.AddJobScheduler();
-            configureSilo?.Invoke(silo);
-        });
+            // Registered before Orleans so that it runs first: the database must be up and its schema current.
+            var database = builder.Configuration.GetSection(JobSchedulerPostgresOptions.Section).Get<JobSchedulerPostgresOptions>() ?? new();
+            database.ConnectionString = server.ConnectionString!;
+            builder.Services.AddJobSchedulerDatabase(database);
+        }
+        if (server.Role == ServerRole.Api)
+        {
+            builder.UseOrleansClient(client =>
+            {
+                client.UseJobSchedulerPostgres(server.ConnectionString!);
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
+            });
+        }
+        else
+        {
+            builder.Services.AddOptions<JobSchedulerOptions>().BindConfiguration(JobSchedulerOptions.Section).ValidateOnStart();
+            builder.UseOrleans(silo =>
+            {
+                if (server.Durable)
+                {
+                    silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
+                    silo.ConfigureEndpoints(server.AdvertisedAddress, server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: false);
+                    silo.UseJobSchedulerPostgres(server.ConnectionString!);
+                }
+                else
+                {
+                    silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
+                    silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
+                    silo.UseInMemoryReminderService();
+                }
+                silo.AddJobScheduler();
+                configureSilo?.Invoke(silo);
+            });
+        }
 
         builder.Services.ConfigureHttpJsonOptions(json => JobSchedulerJson.Configure(json.SerializerOptions));
         builder.Services.AddProblemDetails();
@@ -42,10 +75,13 @@ public static class JobSchedulerServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
-        app.MapJobSchedulerApi();
+        if (server.Role != ServerRole.Silo)
+        {
+            app.MapOpenApi();
+            app.MapJobSchedulerApi();
+        }
         return app;
     }
 }

@@ -1,21 +1,44 @@
+using System.Net;
+
 namespace JobScheduler.Server;
 
-/// <summary>How this process hosts the cluster: storage and Orleans endpoints. Read once at start-up.</summary>
+/// <summary>What this process hosts.</summary>
+public enum ServerRole
+{
+    /// <summary>A silo and the REST API (the default).</summary>
+    All,
+    /// <summary>A silo only: it runs jobs; its HTTP port serves health checks, not the API.</summary>
+    Silo,
+    /// <summary>The REST API only: an Orleans client of the silos (needs PostgreSQL to find them).</summary>
+    Api,
+}
+
+/// <summary>How this process hosts the cluster: role, storage and Orleans endpoints. Read once at start-up.</summary>
 public sealed record ServerOptions
 {
     public const string MemoryStorage = "Memory";
+    public const string PostgresStorage = "Postgres";
 
-    /// <summary><c>JobScheduler:Storage</c>. <c>Memory</c> (the default) keeps everything in this process only.</summary>
+    /// <summary><c>JobScheduler:Role</c>: <c>All</c> (default), <c>Silo</c> or <c>Api</c>.</summary>
+    public ServerRole Role { get; init; } = ServerRole.All;
+
+    /// <summary><c>JobScheduler:Storage</c>: <c>Memory</c> (default; nothing survives the process) or <c>Postgres</c>.</summary>
     public string Storage { get; init; } = MemoryStorage;
 
-    /// <summary>Whether jobs and history survive a restart of this process.</summary>
-    public bool Durable => !string.Equals(Storage, MemoryStorage, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether jobs and history survive a restart.</summary>
+    public bool Durable => Storage == PostgresStorage;
+
+    /// <summary><c>ConnectionStrings:Postgres</c>, required with <c>Storage=Postgres</c>.</summary>
+    public string? ConnectionString { get; init; }
 
     /// <summary><c>Orleans:SiloPort</c>, default 11111.</summary>
     public int SiloPort { get; init; } = 11111;
 
     /// <summary><c>Orleans:GatewayPort</c>, where SDK clients connect; default 30000.</summary>
     public int GatewayPort { get; init; } = 30000;
+
+    /// <summary><c>Orleans:AdvertisedAddress</c>, the address other silos and clients reach this silo at; default 127.0.0.1.</summary>
+    public IPAddress AdvertisedAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary><c>Orleans:ClusterId</c>, default <c>jobscheduler</c>.</summary>
     public string ClusterId { get; init; } = "jobscheduler";
@@ -26,18 +49,38 @@ public sealed record ServerOptions
     public static ServerOptions Read(IConfiguration configuration)
     {
         var defaults = new ServerOptions();
+        var role = defaults.Role;
+        if (configuration["JobScheduler:Role"] is { Length: > 0 } roleText && !Enum.TryParse(roleText, ignoreCase: true, out role))
+        {
+            throw new InvalidOperationException($"JobScheduler:Role is '{roleText}'; it must be All, Silo or Api.");
+        }
+        var storageText = configuration["JobScheduler:Storage"] is { Length: > 0 } s ? s : defaults.Storage;
+        var storage = new[] { MemoryStorage, PostgresStorage }.FirstOrDefault(k => string.Equals(k, storageText, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"JobScheduler:Storage is '{storageText}'; it must be {MemoryStorage} or {PostgresStorage}.");
+        var address = defaults.AdvertisedAddress;
+        if (configuration["Orleans:AdvertisedAddress"] is { Length: > 0 } addressText && !IPAddress.TryParse(addressText, out address))
+        {
+            throw new InvalidOperationException($"Orleans:AdvertisedAddress is '{addressText}'; it must be an IP address.");
+        }
         var options = new ServerOptions
         {
-            Storage = configuration["JobScheduler:Storage"] is { Length: > 0 } storage ? storage : defaults.Storage,
+            Role = role,
+            Storage = storage,
+            ConnectionString = configuration.GetConnectionString("Postgres"),
             SiloPort = configuration.GetValue("Orleans:SiloPort", defaults.SiloPort),
             GatewayPort = configuration.GetValue("Orleans:GatewayPort", defaults.GatewayPort),
+            AdvertisedAddress = address!,
             ClusterId = configuration["Orleans:ClusterId"] is { Length: > 0 } cluster ? cluster : defaults.ClusterId,
             ServiceId = configuration["Orleans:ServiceId"] is { Length: > 0 } service ? service : defaults.ServiceId,
         };
-        if (!string.Equals(options.Storage, MemoryStorage, StringComparison.OrdinalIgnoreCase))
+        if (options.Durable && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new InvalidOperationException("JobScheduler:Storage is Postgres but ConnectionStrings:Postgres is not set.");
+        }
+        if (!options.Durable && options.Role != ServerRole.All)
         {
             throw new InvalidOperationException(
-                $"JobScheduler:Storage is '{options.Storage}', which this server does not support. Supported: {MemoryStorage}.");
+                $"JobScheduler:Role={options.Role} needs JobScheduler:Storage=Postgres: with in-memory storage there is one process that is both silo and API.");
         }
         foreach (var (key, port) in new[] { ("Orleans:SiloPort", options.SiloPort), ("Orleans:GatewayPort", options.GatewayPort) })
         {

@@ -16,6 +16,12 @@ public sealed class JobSchedulerOptions
     /// <summary>Executions kept per job; the oldest finished ones beyond it are dropped. Default 1000.</summary>
     public int MaxExecutionsPerJob { get; set; } = 1000;
 
+    /// <summary>When set, executions finished longer ago than this are dropped in the background. Default: none (count only).</summary>
+    public TimeSpan? MaxExecutionAge { get; set; }
+
+    /// <summary>How often a silo sweeps for interrupted executions, due jobs and expired history. Default 15 s.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Characters of output kept per attempt (the tail of stdout+stderr). Default 65536.</summary>
     public int MaxOutputChars { get; set; } = 64 * 1024;
 
@@ -56,6 +62,14 @@ internal sealed class JobSchedulerOptionsValidator : IValidateOptions<JobSchedul
         if (options.MaxExecutionsPerJob < 1)
         {
             failures.Add("JobScheduler:MaxExecutionsPerJob must be at least 1.");
+        }
+        if (options.MaxExecutionAge is { } age && age <= TimeSpan.Zero)
+        {
+            failures.Add("JobScheduler:MaxExecutionAge must be positive when set.");
+        }
+        if (options.MaintenanceInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("JobScheduler:MaintenanceInterval must be at least one second.");
         }
         if (options.MaxOutputChars < 0)
         {

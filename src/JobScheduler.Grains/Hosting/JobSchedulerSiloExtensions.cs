@@ -36,6 +36,7 @@ public static class JobSchedulerSiloExtensions
         services.TryAddSingleton<HttpActionRunner>();
         services.TryAddSingleton<HandlerActionRunner>();
         services.TryAddSingleton<ActionRunner>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, SchedulerMaintenance>());
         services.AddJobHandler<NoopHandler>(NoopHandler.Name);
         services.AddJobHandler<SleepHandler>(SleepHandler.Name);
         return services;

@@ -1,9 +1,10 @@
--- JobScheduler schema 4: the query model. Job and execution grains keep these rows in step with their own state
+-- JobScheduler schema 4: the query model. Ids use the "C" collation so keyset paging orders them by ordinal comparison.
+-- Job and execution grains keep these rows in step with their own state
 -- (idempotent upserts guarded by a revision that only grows), so lists, filters and counts are plain SQL.
 
 CREATE TABLE IF NOT EXISTS js_jobs
 (
-    id           text        NOT NULL PRIMARY KEY,
+    id           text COLLATE "C" NOT NULL PRIMARY KEY,
     owner        text        NOT NULL,
     state        text        NOT NULL,
     tags         jsonb       NOT NULL DEFAULT '{}'::jsonb,
@@ -21,7 +22,7 @@ CREATE INDEX IF NOT EXISTS js_jobs_due ON js_jobs (next_fire_at) WHERE state = '
 
 CREATE TABLE IF NOT EXISTS js_executions
 (
-    id           text        NOT NULL PRIMARY KEY,
+    id           text COLLATE "C" NOT NULL PRIMARY KEY,
     job_id       text        NOT NULL,
     owner        text        NOT NULL,
     scheduled_at timestamptz NOT NULL,

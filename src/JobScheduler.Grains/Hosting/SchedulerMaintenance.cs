@@ -1,0 +1,102 @@
+using JobScheduler.Grains.Catalog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Grains.Hosting;
+
+/// <summary>
+/// Background upkeep of a silo, started once the silo is active and repeated every
+/// <see cref="JobSchedulerOptions.MaintenanceInterval"/>:
+/// <list type="bullet">
+/// <item>recovery: executions the query model shows unfinished are pinged, so that one whose process died is
+/// re-activated (its interrupted attempt recorded as <c>lost</c> and run again) — the first sweep runs at start-up,
+/// so this takes seconds after a restart rather than the next reminder tick;</item>
+/// <item>jobs due within the next minute are pinged, so their precise timers are armed after a restart;</item>
+/// <item>retention by age: executions finished longer ago than <see cref="JobSchedulerOptions.MaxExecutionAge"/> are dropped.</item>
+/// </list>
+/// Pinging an execution or job that is already active elsewhere is harmless: the call simply reaches it.
+/// </summary>
+internal sealed partial class SchedulerMaintenance(
+    IJobCatalog catalog,
+    IGrainFactory grains,
+    SchedulerClock clock,
+    IOptionsMonitor<JobSchedulerOptions> options,
+    ILogger<SchedulerMaintenance> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private const int BatchSize = 1000;
+    private static readonly TimeSpan DueWindow = TimeSpan.FromMinutes(1);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SchedulerMaintenance), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await SweepAsync(stopping);
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                LogSweepFailed(ex);
+            }
+            try
+            {
+                await Task.Delay(options.CurrentValue.MaintenanceInterval, TimeProvider.System, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    internal async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        if (catalog.IsDurable)
+        {
+            var unfinished = await catalog.FindUnfinishedExecutionsAsync(BatchSize, cancellationToken);
+            await Task.WhenAll(unfinished.Select(id => grains.GetGrain<IExecutionGrain>(id).GetAsync()));
+            var due = await catalog.FindJobsDueAsync(clock.Now + DueWindow, BatchSize, cancellationToken);
+            await Task.WhenAll(due.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()));
+            if (unfinished.Count + due.Count > 0)
+            {
+                LogSwept(unfinished.Count, due.Count);
+            }
+        }
+        if (options.CurrentValue.MaxExecutionAge is { } maxAge)
+        {
+            var expired = await catalog.FindExecutionsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
+            var forgotten = await Task.WhenAll(expired.Select(id => grains.GetGrain<IExecutionGrain>(id).ForgetAsync()));
+            if (expired.Count > 0)
+            {
+                LogPruned(forgotten.Count(f => f), maxAge);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler maintenance sweep failed; it runs again at the next interval")]
+    private partial void LogSweepFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Maintenance pinged {Executions} unfinished execution(s) and {Jobs} due job(s)")]
+    private partial void LogSwept(int executions, int jobs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Count} execution(s) finished more than {MaxAge} ago")]
+    private partial void LogPruned(int count, TimeSpan maxAge);
+}

@@ -1,0 +1,77 @@
+using JobScheduler.Grains.Catalog;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace JobScheduler.Persistence.Postgres;
+
+/// <summary>How JobScheduler uses PostgreSQL. Bound from <c>JobScheduler:Database</c>; the connection string from <c>ConnectionStrings:Postgres</c>.</summary>
+public sealed class JobSchedulerPostgresOptions
+{
+    public const string Section = "JobScheduler:Database";
+
+    /// <summary>An Npgsql connection string. Required.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Apply missing migrations at start-up (true, the default), or only check the schema version (false).</summary>
+    public bool ApplySchema { get; set; } = true;
+
+    /// <summary>How long start-up keeps retrying an unreachable database before giving up. Default 2 minutes.</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>Wires PostgreSQL into a JobScheduler process. Call the database registration before adding the silo or client.</summary>
+public static class JobSchedulerPostgresExtensions
+{
+    /// <summary>The ADO.NET invariant of Npgsql, as the Orleans providers name it.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>
+    /// Registers the data source and a start-up step that waits for the database (retrying with backoff) and brings
+    /// its schema up to date. Register it before Orleans so that it runs first.
+    /// </summary>
+    public static IServiceCollection AddJobSchedulerDatabase(this IServiceCollection services, JobSchedulerPostgresOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "ConnectionStrings:Postgres");
+        services.TryAddSingleton(options);
+        services.TryAddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
+        services.TryAddSingleton<PostgresSchema>();
+        services.AddHostedService<DatabaseStartup>();
+        return services;
+    }
+
+    /// <summary>Membership, grain state and reminders in PostgreSQL, and the PostgreSQL query model.</summary>
+    public static ISiloBuilder UseJobSchedulerPostgres(this ISiloBuilder silo, string connectionString)
+    {
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(JobSchedulerSiloExtensions.StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+            // Orleans' own version-tolerant binary format: the state types are [GenerateSerializer] with [Id]s.
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Services.AddSingleton<IJobCatalog, PostgresJobCatalog>();
+        return silo;
+    }
+
+    /// <summary>For an API-only process: find the silos' gateways through the membership table.</summary>
+    public static IClientBuilder UseJobSchedulerPostgres(this IClientBuilder client, string connectionString) =>
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+}

@@ -1,0 +1,209 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using JobScheduler.Grains.Catalog;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace JobScheduler.Persistence.Postgres;
+
+/// <summary>
+/// The query model in PostgreSQL (tables <c>js_jobs</c> and <c>js_executions</c>), written by the grains after their
+/// own state and read with keyset paging. Rows carry the wire JSON of the job or execution (without output).
+/// </summary>
+public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource) : IJobCatalog
+{
+    // Stored documents are read leniently: a row written by an older or newer release still loads.
+    private static readonly JsonSerializerOptions Documents = new(JobSchedulerJson.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    public bool IsDurable => true;
+
+    public async Task SaveJobAsync(JobInfo job, long revision, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO js_jobs AS j (id, owner, state, tags, next_fire_at, created_at, updated_at, revision, document)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (id) DO UPDATE
+                SET owner = EXCLUDED.owner, state = EXCLUDED.state, tags = EXCLUDED.tags,
+                    next_fire_at = EXCLUDED.next_fire_at, created_at = EXCLUDED.created_at,
+                    updated_at = EXCLUDED.updated_at, revision = EXCLUDED.revision, document = EXCLUDED.document
+                WHERE j.revision <= EXCLUDED.revision
+            """);
+        command.Parameters.Add(Text(job.Id));
+        command.Parameters.Add(Text(job.Owner));
+        command.Parameters.Add(Text(CatalogDocuments.Name(job.State)));
+        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(job.Tags ?? [], Documents)));
+        command.Parameters.Add(Instant(job.NextFireAt));
+        command.Parameters.Add(Instant(job.CreatedAt));
+        command.Parameters.Add(Instant(job.UpdatedAt));
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = revision });
+        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(job, Documents)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM js_jobs WHERE id = $1") { Parameters = { Text(jobId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM js_executions WHERE job_id = $1") { Parameters = { Text(jobId) } });
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task SaveExecutionAsync(ExecutionInfo execution, long revision, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO js_executions AS e (id, job_id, owner, scheduled_at, state, created_at, finished_at, revision, document)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (id) DO UPDATE
+                SET state = EXCLUDED.state, finished_at = EXCLUDED.finished_at,
+                    revision = EXCLUDED.revision, document = EXCLUDED.document
+                WHERE e.revision <= EXCLUDED.revision
+            """);
+        command.Parameters.Add(Text(execution.Id));
+        command.Parameters.Add(Text(execution.JobId));
+        command.Parameters.Add(Text(execution.Owner));
+        command.Parameters.Add(Instant(execution.ScheduledAt));
+        command.Parameters.Add(Text(CatalogDocuments.Name(execution.State)));
+        command.Parameters.Add(Instant(execution.CreatedAt));
+        command.Parameters.Add(Instant(execution.FinishedAt));
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = revision });
+        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(CatalogDocuments.WithoutOutput(execution), Documents)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeleteExecutionAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM js_executions WHERE id = $1");
+        command.Parameters.Add(Text(executionId));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<Page<JobInfo>> QueryJobsAsync(JobQuery query, CancellationToken cancellationToken = default)
+    {
+        var limit = CatalogDocuments.ClampLimit(query.Limit);
+        var (tagKey, tagValue) = CatalogDocuments.ParseTag(query.Tag);
+        await using var command = dataSource.CreateCommand("""
+            SELECT document FROM js_jobs
+            WHERE ($1::text IS NULL OR owner = $1)
+              AND ($2::text IS NULL OR state = $2)
+              AND ($3::jsonb IS NULL OR tags @> $3)
+              AND ($4::text IS NULL OR tags ? $4)
+              AND ($5::text IS NULL OR id > $5)
+            ORDER BY id
+            LIMIT $6
+            """);
+        command.Parameters.Add(Text(query.Owner));
+        command.Parameters.Add(Text(query.State is { } state ? CatalogDocuments.Name(state) : null));
+        command.Parameters.Add(Jsonb(tagKey is not null && tagValue is not null
+            ? JsonSerializer.Serialize(new Dictionary<string, string> { [tagKey] = tagValue })
+            : null));
+        command.Parameters.Add(Text(tagValue is null ? tagKey : null));
+        command.Parameters.Add(Text(CatalogCursor.JobAfter(query.Cursor)));
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+        var items = await ReadDocumentsAsync<JobInfo>(command, cancellationToken);
+        return items.Count > limit
+            ? new Page<JobInfo> { Items = [.. items.Take(limit)], Next = CatalogCursor.ForJob(items[limit - 1].Id) }
+            : new Page<JobInfo> { Items = [.. items] };
+    }
+
+    public async Task<Page<ExecutionInfo>> QueryExecutionsAsync(string jobId, ExecutionQuery query, CancellationToken cancellationToken = default)
+    {
+        var limit = CatalogDocuments.ClampLimit(query.Limit);
+        var after = CatalogCursor.ExecutionAfter(query.Cursor);
+        await using var command = dataSource.CreateCommand("""
+            SELECT document FROM js_executions
+            WHERE job_id = $1
+              AND ($2::text IS NULL OR state = $2)
+              AND ($3::timestamptz IS NULL OR scheduled_at >= $3)
+              AND ($4::timestamptz IS NULL OR scheduled_at < $4)
+              AND ($5::timestamptz IS NULL OR (scheduled_at, id) < ($5, $6::text))
+            ORDER BY scheduled_at DESC, id DESC
+            LIMIT $7
+            """);
+        command.Parameters.Add(Text(jobId));
+        command.Parameters.Add(Text(query.State is { } state ? CatalogDocuments.Name(state) : null));
+        command.Parameters.Add(Instant(query.From));
+        command.Parameters.Add(Instant(query.To));
+        command.Parameters.Add(Instant(after?.ScheduledAt));
+        command.Parameters.Add(Text(after?.Id));
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+        var items = await ReadDocumentsAsync<ExecutionInfo>(command, cancellationToken);
+        return items.Count > limit
+            ? new Page<ExecutionInfo> { Items = [.. items.Take(limit)], Next = CatalogCursor.ForExecution(items[limit - 1]) }
+            : new Page<ExecutionInfo> { Items = [.. items] };
+    }
+
+    public async Task<SchedulerStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT state, count(*) FROM js_jobs GROUP BY state"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT state, count(*) FROM js_executions GROUP BY state"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var jobs = new Dictionary<string, long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            jobs[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        await reader.NextResultAsync(cancellationToken);
+        var executions = new Dictionary<string, long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            executions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return new SchedulerStats { Jobs = jobs, Executions = executions };
+    }
+
+    public Task<IReadOnlyList<string>> FindUnfinishedExecutionsAsync(int limit, CancellationToken cancellationToken = default) =>
+        ReadIdsAsync(
+            "SELECT id FROM js_executions WHERE state IN ('pending', 'running', 'retrying') ORDER BY scheduled_at LIMIT $1",
+            [new NpgsqlParameter<int> { TypedValue = limit }],
+            cancellationToken);
+
+    public Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
+        ReadIdsAsync(
+            "SELECT id FROM js_jobs WHERE state = 'active' AND next_fire_at <= $1 ORDER BY next_fire_at LIMIT $2",
+            [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }],
+            cancellationToken);
+
+    public Task<IReadOnlyList<string>> FindExecutionsFinishedBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
+        ReadIdsAsync(
+            "SELECT id FROM js_executions WHERE finished_at < $1 ORDER BY finished_at LIMIT $2",
+            [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }],
+            cancellationToken);
+
+    private async Task<IReadOnlyList<string>> ReadIdsAsync(string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddRange(parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+
+    private static async Task<List<T>> ReadDocumentsAsync<T>(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), Documents)!);
+        }
+        return items;
+    }
+
+    private static NpgsqlParameter Text(string? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter Jsonb(string? json) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)json ?? DBNull.Value };
+
+    /// <summary>timestamptz parameters must be UTC for Npgsql; instants from clients may carry any offset.</summary>
+    private static NpgsqlParameter Instant(DateTimeOffset? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.ToUniversalTime() : DBNull.Value };
+}

@@ -4,6 +4,7 @@ using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace JobScheduler.Grains.Jobs;
 
@@ -33,6 +34,7 @@ public sealed partial class JobGrain(
     internal static readonly TimeSpan ReminderLead = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReminderSlack = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
+    private static readonly TimeSpan FireRetryDelay = TimeSpan.FromSeconds(1);
 
     private IJobGrain _self = null!;
     private FireSchedule? _schedule;
@@ -189,13 +191,29 @@ public sealed partial class JobGrain(
 
     public async Task FireDueAsync()
     {
-        if (Job is not { State: JobState.Active } job || _schedule is null)
+        if (Job is not { State: JobState.Active } job || _schedule is not { } schedule)
         {
             return;
         }
+        try
+        {
+            await FireDueCoreAsync(job, schedule);
+        }
+        catch (Exception ex) when (ex is not InconsistentStateException)
+        {
+            // Storage did not answer: try again shortly rather than wait for the next reminder tick. The fires already
+            // started are safe to repeat: their executions are keyed by instant.
+            LogFireFailed(ex, JobId, FireRetryDelay);
+            ArmTimer(FireRetryDelay);
+            throw;
+        }
+    }
+
+    private async Task FireDueCoreAsync(JobInfo job, FireSchedule schedule)
+    {
         var settings = options.CurrentValue;
         var now = clock.Now;
-        var plan = MisfirePlanner.Plan(_schedule, job.NextFireAt, now, settings.MisfireThreshold, job.Misfire, settings.MaxCatchUpFires);
+        var plan = MisfirePlanner.Plan(schedule, job.NextFireAt, now, settings.MisfireThreshold, job.Misfire, settings.MaxCatchUpFires);
         if (plan.Fire.Count == 0 && plan.NextFireAt == job.NextFireAt)
         {
             ArmTimer();
@@ -219,7 +237,7 @@ public sealed partial class JobGrain(
             NextFireAt = plan.NextFireAt,
             LastFireAt = plan.Fire.Count > 0 ? plan.Fire[^1] : job.LastFireAt,
             SkippedFires = job.SkippedFires + skipped,
-            State = plan.NextFireAt is null && _schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
+            State = plan.NextFireAt is null && schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
         });
     }
 
@@ -339,7 +357,7 @@ public sealed partial class JobGrain(
         ArmTimer();
     }
 
-    private void ArmTimer()
+    private void ArmTimer(TimeSpan? retryIn = null)
     {
         _timer?.Dispose();
         _timer = null;
@@ -347,7 +365,7 @@ public sealed partial class JobGrain(
         {
             return;
         }
-        var due = next - clock.Now;
+        var due = retryIn ?? next - clock.Now;
         // Rounded up to whole milliseconds so the timer never fires just before the instant.
         due = due <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Ceiling(due.TotalMilliseconds));
         if (due > MaxTimerDue)

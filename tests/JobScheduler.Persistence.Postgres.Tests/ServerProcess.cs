@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace JobScheduler.Persistence.Postgres.Tests;
+
+/// <summary>
+/// The real server executable, started as a child process on 127.0.0.1 with free ports and PostgreSQL storage.
+/// <see cref="KillAsync"/> is SIGKILL: no shutdown code runs. Output goes to a log file named in failures.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly string[] _args;
+    private Process? _process;
+
+    public ServerProcess(string connectionString, params string[] extraArgs)
+    {
+        HttpPort = FreePort();
+        _args =
+        [
+            $"--urls=http://127.0.0.1:{HttpPort}",
+            "--environment=Production",
+            "--JobScheduler:Storage=Postgres",
+            $"--ConnectionStrings:Postgres={connectionString}",
+            $"--Orleans:SiloPort={FreePort()}",
+            $"--Orleans:GatewayPort={FreePort()}",
+            "--JobScheduler:Actions:Command:Enabled=true",
+            "--JobScheduler:MaintenanceInterval=00:00:05",
+            .. extraArgs,
+        ];
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public int HttpPort { get; }
+
+    public HttpClient Http { get; }
+
+    public string LogPath { get; } = Path.Combine(Path.GetTempPath(), $"jobscheduler-server-{Guid.NewGuid():n}.log");
+
+    /// <summary>Starts the process and returns once /health/ready answers healthy.</summary>
+    public async Task<DateTimeOffset> StartAsync()
+    {
+        var server = ServerDll();
+        var startInfo = new ProcessStartInfo("dotnet", [server, .. _args])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(server)!,
+        };
+        var log = new StreamWriter(LogPath, append: true, Encoding.UTF8) { AutoFlush = true };
+        _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        _process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        _process.Exited += (_, _) => Write(log, "<process exited>");
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTimeOffset.UtcNow + StartTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with {_process.ExitCode} while starting; see {LogPath}:\n{Tail()}");
+            }
+            try
+            {
+                using var response = await Http.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return DateTimeOffset.UtcNow;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The server was not ready within {StartTimeout}; see {LogPath}:\n{Tail()}");
+    }
+
+    /// <summary>SIGKILL: the process (and nothing else) dies at once, in the middle of whatever it was doing.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} → {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = body is string json ? new StringContent(json, Encoding.UTF8, "application/json") : JsonContent.Create(body);
+        }
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} → {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns a value (a cross-process wait has nothing to await).</summary>
+    public async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout} waiting for {what}; server log {LogPath}:\n{Tail()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Polls until <paramref name="probe"/> returns an element.</summary>
+    public async Task<JsonElement> EventuallyAsync(Func<Task<JsonElement?>> probe, TimeSpan timeout, string what) =>
+        (JsonElement)await EventuallyAsync<object>(async () => await probe() is { } element ? element : null, timeout, what);
+
+    public string Tail() => File.Exists(LogPath) ? string.Join('\n', File.ReadLines(LogPath).TakeLast(40)) : "";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        Http.Dispose();
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    private static string ServerDll()
+    {
+        var configuration = typeof(ServerProcess).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+            .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Debug";
+        var path = Path.Combine(PostgresDatabase.RepositoryRoot(), "src", "JobScheduler.Server", "bin", configuration, "net10.0", "JobScheduler.Server.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first.", path);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,4 +1,15 @@
 using JobScheduler.Server;
 
-var app = JobSchedulerServer.Build(args);
-await app.RunAsync();
+try
+{
+    var app = JobSchedulerServer.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException
+    or JobScheduler.Persistence.Postgres.SchemaVersionException)
+{
+    // Configuration and database problems get one clear line (details are in the log above), not a crash dump.
+    Console.Error.WriteLine($"JobScheduler could not start: {ex.Message}");
+    return 1;
+}

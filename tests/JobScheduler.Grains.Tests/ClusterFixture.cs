@@ -18,6 +18,8 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
 
     public const int MaxExecutionsPerJob = 20;
 
+    public static readonly TimeSpan MaxExecutionAge = TimeSpan.FromDays(30);
+
     public FakeTimeProvider Clock { get; } = new(Start);
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -36,6 +38,7 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
             {
                 options.Actions.Command.Enabled = true;
                 options.MaxExecutionsPerJob = MaxExecutionsPerJob;
+                options.MaxExecutionAge = MaxExecutionAge;
             });
             silo.AddJobHandler<BlockingHandler>(BlockingHandler.Name);
             silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);
@@ -45,6 +48,11 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Runs one maintenance sweep of the silo now (it also runs by itself every 15 s).</summary>
+    public Task SweepAsync() => Cluster.Silos[0].ServiceProvider
+        .GetServices<ILifecycleParticipant<ISiloLifecycle>>().OfType<SchedulerMaintenance>().Single()
+        .SweepAsync(CancellationToken.None);
 
     /// <summary>Awaits the execution's end (it may not have been created yet when called).</summary>
     public async Task<ExecutionInfo> CompletedAsync(string executionId)

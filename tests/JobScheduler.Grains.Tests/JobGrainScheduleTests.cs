@@ -197,6 +197,23 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task History_OlderThanTheMaximumAge_IsDroppedByTheMaintenanceSweep()
+    {
+        var job = await CreateAsync("aged", new JobSpec { Schedule = ScheduleSpec.Manual(), Action = Noop });
+        var old = (await Job(job.Id).TriggerAsync(null)).ExecutionId!;
+        await fixture.CompletedAsync(old);
+
+        fixture.Clock.Advance(ClusterFixture.MaxExecutionAge + TimeSpan.FromHours(1));
+        var recent = (await Job(job.Id).TriggerAsync(null)).ExecutionId!;
+        await fixture.CompletedAsync(recent);
+        await fixture.SweepAsync();
+
+        Assert.Equal([recent], (await ExecutionsAsync(job.Id)).Select(e => e.Id));
+        Assert.Null(await fixture.Client.GetGrain<IExecutionGrain>(old).GetAsync());
+        await Job(job.Id).DeleteAsync();
+    }
+
+    [Fact]
     public async Task ReplacingASchedule_ReplansTheNextFire()
     {
         var job = await CreateAsync("replan", new JobSpec { Schedule = ScheduleSpec.Cron("0 0 * * *"), Action = Noop });

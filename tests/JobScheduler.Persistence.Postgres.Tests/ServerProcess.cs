@@ -67,6 +67,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                await _process.WaitForExitAsync(); // lets the output handlers finish writing the log
                 throw new InvalidOperationException($"The server exited with {_process.ExitCode} while starting; see {LogPath}:\n{Tail()}");
             }
             try

@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace JobScheduler.Persistence.Postgres.Tests;
+
+/// <summary>A server that cannot use its database says why and stops, instead of half-starting.</summary>
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task UnreachableDatabase_IsRetriedThenReportedClearly()
+    {
+        await using var server = new ServerProcess(
+            "Host=127.0.0.1;Port=1;Username=nobody;Password=nothing;Database=nowhere;Timeout=1",
+            "--JobScheduler:Database:StartupTimeout=00:00:03");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
+
+        Assert.Contains("PostgreSQL at 127.0.0.1:1/nowhere is not available (attempt 1)", error.Message);
+        Assert.Contains("JobScheduler could not start: PostgreSQL at 127.0.0.1:1/nowhere did not answer within 00:00:03", error.Message);
+        Assert.Contains("exited with 1", error.Message);
+        Assert.DoesNotContain("nothing", error.Message.Replace("Password=nothing", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WrongPassword_StopsAtOnceWithAClearMessage()
+    {
+        var wrong = new NpgsqlConnectionStringBuilder(PostgresDatabase.AdminConnectionString) { Password = "not-the-password" }.ConnectionString;
+        await using var server = new ServerProcess(wrong);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
+
+        Assert.Contains("refused the connection", error.Message);
+        Assert.Contains("Check ConnectionStrings:Postgres", error.Message);
+    }
+}

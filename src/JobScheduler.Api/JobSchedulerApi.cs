@@ -9,6 +9,7 @@ public static class JobSchedulerApi
     {
         routes.MapJobsApi();
         routes.MapExecutionsApi();
+        routes.MapStatsApi();
         return routes;
     }
 }

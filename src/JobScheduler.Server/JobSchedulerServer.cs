@@ -1,3 +1,4 @@
+using System.Net;
 using JobScheduler.Api;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Persistence.Postgres;
@@ -51,7 +52,8 @@ public static class JobSchedulerServer
                 if (server.Durable)
                 {
                     silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
-                    silo.ConfigureEndpoints(server.AdvertisedAddress, server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: false);
+                    // Listening on every interface only when advertised on a non-loopback address (containers, real hosts).
+                    silo.ConfigureEndpoints(server.AdvertisedAddress, server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(server.AdvertisedAddress));
                     silo.UseJobSchedulerPostgres(server.ConnectionString!);
                 }
                 else

@@ -37,7 +37,7 @@ public sealed record ServerOptions
     /// <summary><c>Orleans:GatewayPort</c>, where SDK clients connect; default 30000.</summary>
     public int GatewayPort { get; init; } = 30000;
 
-    /// <summary><c>Orleans:AdvertisedAddress</c>, the address other silos and clients reach this silo at; default 127.0.0.1.</summary>
+    /// <summary><c>Orleans:AdvertisedAddress</c>, the address (or host name) other silos and clients reach this silo at; default 127.0.0.1.</summary>
     public IPAddress AdvertisedAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary><c>Orleans:ClusterId</c>, default <c>jobscheduler</c>.</summary>
@@ -60,7 +60,9 @@ public sealed record ServerOptions
         var address = defaults.AdvertisedAddress;
         if (configuration["Orleans:AdvertisedAddress"] is { Length: > 0 } addressText && !IPAddress.TryParse(addressText, out address))
         {
-            throw new InvalidOperationException($"Orleans:AdvertisedAddress is '{addressText}'; it must be an IP address.");
+            // A host name (as in docker-compose) is resolved once, at start-up.
+            address = Dns.GetHostAddresses(addressText).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? throw new InvalidOperationException($"Orleans:AdvertisedAddress '{addressText}' is neither an IP address nor a resolvable host name.");
         }
         var options = new ServerOptions
         {

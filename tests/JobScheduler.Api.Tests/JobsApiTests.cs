@@ -298,6 +298,19 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Stats_CountJobsAndExecutionsByState()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/counted", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        var executionId = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/counted/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+        await server.Sdk.WaitForCompletionAsync(executionId);
+
+        var stats = await (await Http.GetAsync("/api/stats")).JsonAsync();
+
+        Assert.True(stats.GetProperty("jobs").GetProperty("active").GetInt64() >= 1);
+        Assert.True(stats.GetProperty("executions").GetProperty("succeeded").GetInt64() >= 1);
+    }
+
+    [Fact]
     public async Task UnknownExecution_Is404WithAProblem()
     {
         var response = await Http.GetAsync("/api/executions/nope@20260101T000000.0000000Z");

@@ -10,6 +10,7 @@ public static class JobSchedulerApi
         routes.MapJobsApi();
         routes.MapExecutionsApi();
         routes.MapStatsApi();
+        routes.MapNodesApi();
         return routes;
     }
 }

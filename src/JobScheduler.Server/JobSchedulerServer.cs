@@ -1,6 +1,7 @@
 using System.Net;
 using JobScheduler.Api;
 using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Nodes;
 using JobScheduler.Persistence.Postgres;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Configuration;
@@ -47,11 +48,13 @@ public static class JobSchedulerServer
         else
         {
             builder.Services.AddOptions<JobSchedulerOptions>().BindConfiguration(JobSchedulerOptions.Section).ValidateOnStart();
+            builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
             builder.UseOrleans(silo =>
             {
                 if (server.Durable)
                 {
                     silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
+                    silo.Configure<ClusterMembershipOptions>(FastFailureDetection);
                     // Listening on every interface only when advertised on a non-loopback address (containers, real hosts).
                     silo.ConfigureEndpoints(server.AdvertisedAddress, server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(server.AdvertisedAddress));
                     silo.UseJobSchedulerPostgres(server.ConnectionString!);
@@ -85,5 +88,21 @@ public static class JobSchedulerServer
             app.MapJobSchedulerApi();
         }
         return app;
+    }
+
+    /// <summary>
+    /// Membership tuned to notice a dead silo in seconds (Orleans' defaults take about a minute): probes every second
+    /// with a 2 s limit, a silo suspected after 2 missed probes, declared dead on one vote, and the table re-read every
+    /// 2 s. docs/cluster.md gives the resulting bound.
+    /// </summary>
+    private static void FastFailureDetection(ClusterMembershipOptions options)
+    {
+        options.ProbeTimeout = TimeSpan.FromSeconds(1);
+        options.MaxProbeTimeout = TimeSpan.FromSeconds(2);
+        options.NumMissedProbesLimit = 2;
+        options.NumVotesForDeathDeclaration = 1;
+        options.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+        options.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 namespace JobScheduler.Grains.Actions;
 
 /// <summary>How one attempt of an action ended.</summary>
+[GenerateSerializer, Immutable, Alias("JobScheduler.ActionResult")]
 public sealed record ActionResult(
     AttemptOutcome Outcome,
     int? ExitCode = null,
@@ -14,13 +15,16 @@ public sealed record ActionResult(
     bool OutputTruncated = false);
 
 /// <summary>Everything one attempt needs.</summary>
+[GenerateSerializer, Immutable, Alias("JobScheduler.AttemptRequest")]
 public sealed record AttemptRequest(
     string JobId,
     string ExecutionId,
     int Attempt,
     DateTimeOffset ScheduledAt,
     ActionSpec Action,
-    TimeSpan? Timeout);
+    TimeSpan? Timeout,
+    int CpuMillis = 0,
+    int MemoryMb = 0);
 
 /// <summary>The current action rules of this silo (configuration plus registered handlers).</summary>
 public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> options, IOptions<JobHandlerCatalog> handlers)

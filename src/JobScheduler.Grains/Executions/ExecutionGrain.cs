@@ -2,6 +2,7 @@ using JobScheduler.Core;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Nodes;
 using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -16,10 +17,9 @@ namespace JobScheduler.Grains.Executions;
 public sealed partial class ExecutionGrain(
     [PersistentState("execution", JobSchedulerSiloExtensions.StorageName)] IPersistentState<ExecutionGrainState> state,
     SchedulerClock clock,
-    ActionRunner runner,
     IJobCatalog catalog,
-    ILocalSiloDetails silo,
-    ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain
+    IClusterMembershipService membership,
+    ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain, IPlacementListener
 {
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(15);
@@ -27,7 +27,14 @@ public sealed partial class ExecutionGrain(
     private const int MaxPersistAttempts = 30;
 
     private readonly TaskCompletionSource<ExecutionInfo> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan PlacementRecheck = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RunnerWaitSlice = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RunnerRetryDelay = TimeSpan.FromMilliseconds(500);
+
     private CancellationTokenSource? _cancel;
+    private TaskCompletionSource<string>? _placed;
+    private string? _placedNode;
+    private IAttemptRunnerGrain? _runner;
     private Task? _run;
     private IGrainTimer? _keepAlive;
 
@@ -48,7 +55,7 @@ public sealed partial class ExecutionGrain(
         else if (state.State.Request is not null)
         {
             // Stored as unfinished but nothing runs it here: whatever attempt was running died with its node.
-            _run = RunAsync(resumed: true);
+            _run = RunAsync();
         }
     }
 
@@ -78,7 +85,7 @@ public sealed partial class ExecutionGrain(
             CreatedAt = now,
         };
         await PersistAsync();
-        _run = RunAsync(resumed: false);
+        _run = RunAsync();
         return state.State.Info;
     }
 
@@ -93,6 +100,10 @@ public sealed partial class ExecutionGrain(
         state.State.CancelRequested = true;
         await PersistAsync();
         _cancel?.Cancel();
+        if (_runner is { } runner)
+        {
+            await runner.CancelAsync();
+        }
         if (_run is null)
         {
             await FinishAsync(ExecutionState.Cancelled);
@@ -142,17 +153,13 @@ public sealed partial class ExecutionGrain(
         return true;
     }
 
-    private async Task RunAsync(bool resumed)
+    private async Task RunAsync()
     {
         _keepAlive = this.RegisterGrainTimer(
             static _ => Task.CompletedTask,
             new GrainTimerCreationOptions { DueTime = KeepAlivePeriod, Period = KeepAlivePeriod, KeepAlive = true });
         try
         {
-            if (resumed)
-            {
-                await MarkRunningAttemptLostAsync();
-            }
             await RunAttemptsAsync();
         }
         catch (InconsistentStateException ex)
@@ -179,7 +186,6 @@ public sealed partial class ExecutionGrain(
     {
         var request = state.State.Request!;
         var policy = request.Retry ?? new RetryPolicy();
-        var node = silo.SiloAddress.Endpoint.ToString();
         while (true)
         {
             if (Info!.State == ExecutionState.Retrying && Info.NextAttemptAt is { } resumeAt)
@@ -192,22 +198,43 @@ public sealed partial class ExecutionGrain(
                 await FinishAsync(ExecutionState.Cancelled);
                 return;
             }
-            var used = Info!.Attempts.Count(a => a.Outcome != AttemptOutcome.Lost);
+            // Attempts that used up a retry: finished and not lost (an attempt still in flight, when resumed, is neither).
+            var used = Info!.Attempts.Count(a => a.Outcome is { } outcome && outcome != AttemptOutcome.Lost);
             if (used >= policy.MaxAttempts)
             {
                 await FinishAsync(ExecutionState.Failed);
                 return;
             }
 
-            var attempt = new AttemptInfo { Number = Info.Attempts.Length + 1, Node = node, StartedAt = clock.Now };
-            await UpdateAsync(Info with { State = ExecutionState.Running, NextAttemptAt = null, Attempts = [.. Info.Attempts, attempt] });
+            AttemptInfo attempt;
+            var resumed = Info.Attempts is [.., { Outcome: null }];
+            if (resumed)
+            {
+                // This grain was re-activated while an attempt ran: find out from its node whether it still runs.
+                attempt = Info.Attempts[^1];
+            }
+            else
+            {
+                if (await PlaceAsync(Info.Attempts.Length + 1, request) is not { } placed)
+                {
+                    await FinishAsync(ExecutionState.Cancelled);
+                    return;
+                }
+                attempt = new AttemptInfo { Number = Info.Attempts.Length + 1, Node = placed, StartedAt = clock.Now };
+                await UpdateAsync(Info with { State = ExecutionState.Running, NextAttemptAt = null, Attempts = [.. Info.Attempts, attempt] });
+            }
 
-            using var cancel = new CancellationTokenSource();
-            _cancel = cancel;
-            var attemptRequest = new AttemptRequest(request.JobId, Info.Id, attempt.Number, request.ScheduledAt, request.Action, request.Timeout);
-            // Off the grain's turn: a long process must not block calls such as cancel or get.
-            var result = await Task.Run(() => runner.RunAsync(attemptRequest, cancel.Token));
-            _cancel = null;
+            var attemptRequest = new AttemptRequest(request.JobId, Info.Id, attempt.Number, request.ScheduledAt, request.Action, request.Timeout,
+                request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0);
+            ActionResult result;
+            try
+            {
+                result = await RunOnNodeAsync(attempt.Node, attemptRequest, start: !resumed);
+            }
+            finally
+            {
+                await GrainFactory.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(Info.Id);
+            }
 
             var finished = attempt with
             {
@@ -232,6 +259,10 @@ public sealed partial class ExecutionGrain(
                 case AttemptOutcome.Cancelled:
                     await FinishAsync(ExecutionState.Cancelled);
                     return;
+                case AttemptOutcome.Lost:
+                    // A lost attempt does not use up a retry: record it and place the next one at once.
+                    await UpdateAsync(Info with { State = ExecutionState.Pending });
+                    continue;
             }
             if (state.State.CancelRequested || used + 1 >= policy.MaxAttempts)
             {
@@ -244,6 +275,136 @@ public sealed partial class ExecutionGrain(
             await WaitUntilAsync(nextAttemptAt);
         }
     }
+
+    /// <summary>
+    /// Reserves a node for the attempt. While nothing fits the execution stays pending; the ledger says when its
+    /// turn comes (and the request is repeated now and then, in case the ledger itself moved). Null when cancelled.
+    /// </summary>
+    private async Task<string?> PlaceAsync(int attempt, ExecutionRequest request)
+    {
+        var ledger = GrainFactory.GetGrain<ICapacityLedgerGrain>(0);
+        var reservation = new ReservationRequest(Info!.Id, attempt, request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0, request.Priority, Info.CreatedAt);
+        using var cancel = new CancellationTokenSource();
+        _cancel = cancel;
+        try
+        {
+            while (!state.State.CancelRequested)
+            {
+                _placedNode = null;
+                if (await ledger.ReserveAsync(reservation) is { } node)
+                {
+                    return node;
+                }
+                _placed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_placedNode is { } early)
+                {
+                    return early;
+                }
+                try
+                {
+                    return await _placed.Task.WaitAsync(PlacementRecheck, TimeProvider.System, cancel.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // Ask again: idempotent, and it re-queues this execution if the ledger lost its queue.
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                finally
+                {
+                    _placed = null;
+                }
+            }
+            await ledger.ReleaseAsync(Info.Id);
+            return null;
+        }
+        finally
+        {
+            _cancel = null;
+        }
+    }
+
+    public Task PlacedAsync(int attempt, string nodeId)
+    {
+        if (Info is null || Info.IsTerminal)
+        {
+            // Nobody is waiting any more: give the capacity back.
+            return GrainFactory.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(this.GetPrimaryKeyString());
+        }
+        _placedNode = nodeId;
+        _placed?.TrySetResult(nodeId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Starts the attempt on its node (or re-attaches to it) and long-polls for its result. The attempt is lost when
+    /// its node leaves the cluster (Orleans membership) or no longer knows it.
+    /// </summary>
+    private async Task<ActionResult> RunOnNodeAsync(string nodeId, AttemptRequest request, bool start)
+    {
+        var runner = GrainFactory.GetGrain<IAttemptRunnerGrain>($"{request.ExecutionId}#{request.Attempt}@{nodeId}");
+        _runner = runner;
+        try
+        {
+            if (start)
+            {
+                try
+                {
+                    await runner.StartAsync(request);
+                }
+                catch (Exception ex) when (!IsNodeAlive(nodeId) || ex is NodeUnavailableException)
+                {
+                    return Lost(nodeId);
+                }
+            }
+            if (state.State.CancelRequested)
+            {
+                await runner.CancelAsync();
+            }
+            while (true)
+            {
+                RunnerStatus status;
+                try
+                {
+                    status = await runner.WaitAsync(RunnerWaitSlice);
+                }
+                catch (Exception ex) when (ex is not InconsistentStateException)
+                {
+                    if (!IsNodeAlive(nodeId) || ex is NodeUnavailableException)
+                    {
+                        return Lost(nodeId);
+                    }
+                    LogRunnerUnreachable(ex, request.ExecutionId, nodeId);
+                    await Task.Delay(RunnerRetryDelay, TimeProvider.System);
+                    continue;
+                }
+                if (!status.Started)
+                {
+                    return Lost(nodeId);
+                }
+                if (status.Result is { } result)
+                {
+                    return result;
+                }
+                if (!IsNodeAlive(nodeId))
+                {
+                    return Lost(nodeId);
+                }
+            }
+        }
+        finally
+        {
+            _runner = null;
+        }
+    }
+
+    private bool IsNodeAlive(string nodeId) => membership.CurrentSnapshot.Members.Values
+        .Any(m => m.Status == SiloStatus.Active && LocalNode.IdOf(m.SiloAddress) == nodeId);
+
+    private static ActionResult Lost(string nodeId) =>
+        new(AttemptOutcome.Lost, Error: $"The node running this attempt ({nodeId}) left the cluster before it finished.");
 
     /// <summary>Waits until the scheduler clock reads <paramref name="instant"/>, or a cancel.</summary>
     private async Task WaitUntilAsync(DateTimeOffset instant)
@@ -265,16 +426,6 @@ public sealed partial class ExecutionGrain(
         finally
         {
             _cancel = null;
-        }
-    }
-
-    private async Task MarkRunningAttemptLostAsync()
-    {
-        if (Info!.Attempts is [.., { Outcome: null } running])
-        {
-            var attempts = Info.Attempts.ToArray();
-            attempts[^1] = running with { Outcome = AttemptOutcome.Lost, FinishedAt = clock.Now, Error = "The node running this attempt stopped before it finished." };
-            await UpdateAsync(Info with { Attempts = attempts });
         }
     }
 

@@ -1,5 +1,6 @@
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Catalog;
+using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,17 @@ public static class JobSchedulerSiloExtensions
         services.TryAddSingleton<HandlerActionRunner>();
         services.TryAddSingleton<ActionRunner>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, SchedulerMaintenance>());
+
+        // This silo as a worker node, and the placement that puts each attempt on the node the ledger reserved.
+        services.AddOptions<NodeOptions>();
+        services.TryAddSingleton<LocalNode>();
+        services.TryAddSingleton<NodeHeartbeat>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, NodeHeartbeat>(sp => sp.GetRequiredService<NodeHeartbeat>()));
+        if (!services.Any(d => d.ServiceType == typeof(NodePlacementDirector)))
+        {
+            services.AddSingleton<NodePlacementDirector>();
+            services.AddPlacementDirector<NodePlacement>(sp => sp.GetRequiredService<NodePlacementDirector>());
+        }
         services.AddJobHandler<NoopHandler>(NoopHandler.Name);
         services.AddJobHandler<SleepHandler>(SleepHandler.Name);
         return services;

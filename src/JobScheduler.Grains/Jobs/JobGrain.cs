@@ -72,6 +72,11 @@ public sealed partial class JobGrain(
         {
             return new JobWriteResult { Errors = errors };
         }
+        if (spec.Resources is { } resources && (resources.CpuMillis > 0 || resources.MemoryMb > 0)
+            && await GrainFactory.GetGrain<IClusterNodesGrain>(0).CheckFitsAsync(resources) is { Length: > 0 } tooLarge)
+        {
+            return new JobWriteResult { Errors = tooLarge };
+        }
         var existing = Job;
         if (existing is not null && createOnly)
         {

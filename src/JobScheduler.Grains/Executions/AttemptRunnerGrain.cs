@@ -25,50 +25,40 @@ public interface IAttemptRunnerGrain : IGrainWithStringKey
 public sealed record RunnerStatus(bool Started, ActionResult? Result);
 
 /// <summary>
-/// The attempt itself, placed by <see cref="NodePlacement"/> on the node the ledger chose. It keeps nothing in
-/// storage: if its node dies, the execution grain notices through membership and records the attempt as lost.
+/// The front of one attempt, placed by <see cref="NodePlacement"/> on the node the ledger chose. The attempt itself is
+/// held by the node (<see cref="LocalNode"/>), so any activation of this grain there reaches it. Nothing is stored:
+/// if the node dies, the execution grain notices through membership and records the attempt as lost.
 /// </summary>
 [GrainType("attempt-runner"), NodePlacement]
 public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node) : Grain, IAttemptRunnerGrain
 {
-    private readonly TaskCompletionSource<ActionResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _cancel = new();
-    private bool _started;
+    private string Key => this.GetPrimaryKeyString();
 
     public Task StartAsync(AttemptRequest request)
     {
-        if (_started)
-        {
-            return Task.CompletedTask;
-        }
-        _started = true;
-        node.Track(new RunningAttempt(request.ExecutionId, request.Attempt, request.CpuMillis, request.MemoryMb));
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                _done.TrySetResult(await runner.RunAsync(request, _cancel.Token));
-            }
-            finally
-            {
-                node.Untrack(request.ExecutionId);
-            }
-        });
+        node.StartOrGet(Key, new RunningAttempt(request.ExecutionId, request.Attempt, request.CpuMillis, request.MemoryMb),
+            cancellationToken => runner.RunAsync(request, cancellationToken));
         return Task.CompletedTask;
     }
 
-    public Task CancelAsync() => _cancel.CancelAsync();
+    public async Task CancelAsync()
+    {
+        if (node.Find(Key) is { } live)
+        {
+            await live.Cancel.CancelAsync();
+        }
+    }
 
     public async Task<RunnerStatus> WaitAsync(TimeSpan maxWait)
     {
-        if (!_started)
+        if (node.Find(Key) is not { } live)
         {
             DeactivateOnIdle();
             return new RunnerStatus(false, null);
         }
         try
         {
-            var result = await _done.Task.WaitAsync(maxWait, TimeProvider.System);
+            var result = await live.Completion.WaitAsync(maxWait, TimeProvider.System);
             DeactivateOnIdle();
             return new RunnerStatus(true, result);
         }
@@ -76,15 +66,5 @@ public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node) : Gr
         {
             return new RunnerStatus(true, null);
         }
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        // A runner deactivated while its attempt still runs (silo shutting down) stops it; the execution re-runs it.
-        if (!_done.Task.IsCompleted)
-        {
-            _cancel.Cancel();
-        }
-        return Task.CompletedTask;
     }
 }

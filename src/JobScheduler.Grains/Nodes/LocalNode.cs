@@ -8,7 +8,10 @@ namespace JobScheduler.Grains.Nodes;
 /// <summary>This silo as a worker node: its id, capacity, drain flag, the attempts running here and real usage.</summary>
 public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> options)
 {
-    private readonly ConcurrentDictionary<string, RunningAttempt> _running = new(StringComparer.Ordinal);
+    /// <summary>How long a finished attempt's result stays here for an execution that re-attaches late.</summary>
+    private static readonly TimeSpan FinishedRetention = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, LiveAttempt> _attempts = new(StringComparer.Ordinal);
     private readonly Lock _sampleLock = new();
     private (TimeSpan Cpu, long Ticks) _lastProcess;
     private (long Idle, long Total) _lastHost;
@@ -24,15 +27,48 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
 
     public bool Draining { get; set; }
 
-    public IReadOnlyCollection<RunningAttempt> Running => [.. _running.Values];
+    public IReadOnlyCollection<RunningAttempt> Running => [.. _attempts.Values.Where(a => !a.Completion.IsCompleted).Select(a => a.Attempt)];
 
-    public int RunningCount => _running.Count;
+    public int RunningCount => _attempts.Values.Count(a => !a.Completion.IsCompleted);
 
     public static string IdOf(Orleans.Runtime.SiloAddress address) => address.Endpoint.ToString();
 
-    public void Track(RunningAttempt attempt) => _running[attempt.ExecutionId] = attempt;
+    /// <summary>
+    /// Starts an attempt on this node, or returns the one already started under the same key. Kept here rather than
+    /// in the runner's activation, so that any activation of the runner on this node (after a grain directory
+    /// change, say) finds the attempt that really runs, and a late caller still gets the result.
+    /// </summary>
+    public LiveAttempt StartOrGet(string key, RunningAttempt attempt, Func<CancellationToken, Task<Actions.ActionResult>> run)
+    {
+        Purge();
+        return _attempts.GetOrAdd(key, _ =>
+        {
+            var cancel = new CancellationTokenSource();
+            return new LiveAttempt(attempt, Task.Run(() => run(cancel.Token)), cancel);
+        });
+    }
 
-    public void Untrack(string executionId) => _running.TryRemove(executionId, out _);
+    /// <summary>Stops every attempt still running here (their process trees are killed).</summary>
+    public void CancelAll()
+    {
+        foreach (var live in _attempts.Values.Where(a => !a.Completion.IsCompleted))
+        {
+            live.Cancel.Cancel();
+        }
+    }
+
+    public LiveAttempt? Find(string key) => _attempts.TryGetValue(key, out var live) ? live : null;
+
+    private void Purge()
+    {
+        foreach (var (key, live) in _attempts)
+        {
+            if (live.FinishedAt is { } at && DateTimeOffset.UtcNow - at > FinishedRetention)
+            {
+                _attempts.TryRemove(key, out _);
+            }
+        }
+    }
 
     /// <summary>Samples CPU and memory of the host and of this process since the previous sample.</summary>
     public (double HostCpu, long HostMemoryMb, double ProcessCpu, long ProcessMemoryMb) SampleUsage()
@@ -86,6 +122,29 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
             return Environment.WorkingSet / (1024 * 1024);
         }
     }
+}
+
+/// <summary>An attempt started on this node: what it reserved, its outcome when done, and how to cancel it.</summary>
+public sealed class LiveAttempt
+{
+    public LiveAttempt(RunningAttempt attempt, Task<Actions.ActionResult> completion, CancellationTokenSource cancel)
+    {
+        Attempt = attempt;
+        Cancel = cancel;
+        Completion = completion.ContinueWith(t =>
+        {
+            FinishedAt = DateTimeOffset.UtcNow;
+            return t.Result;
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public RunningAttempt Attempt { get; }
+
+    public Task<Actions.ActionResult> Completion { get; }
+
+    public CancellationTokenSource Cancel { get; }
+
+    public DateTimeOffset? FinishedAt { get; private set; }
 }
 
 /// <summary>An attempt running on this node and the resources reserved for it.</summary>

@@ -52,6 +52,8 @@ public sealed partial class NodeHeartbeat(
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
             }
+            // Whatever still runs is stopped rather than orphaned; its executions run it again elsewhere (as lost).
+            local.CancelAll();
         }
         catch (Exception ex)
         {

@@ -49,6 +49,9 @@ public sealed record AttemptInfo
     /// <summary>Whether <see cref="Output"/> was cut to its bound.</summary>
     [Id(9)] public bool OutputTruncated { get; init; }
 
+    /// <summary>The resource limits enforced on the attempt and how (cgroup, rlimit), or why they were not.</summary>
+    [Id(10)] public string[]? Limits { get; init; }
+
     public TimeSpan? Duration => FinishedAt - StartedAt;
 }
 

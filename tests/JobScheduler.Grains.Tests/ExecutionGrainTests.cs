@@ -136,6 +136,46 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
         Assert.Contains("could not start '/no/such/program'", attempt.Error);
     }
 
+    [Fact]
+    public async Task MemoryLimit_KillsACommandThatExceedsIt_AndSaysSo()
+    {
+        var id = await TriggerAsync("greedy", new JobSpec
+        {
+            // tail keeps the whole "last line" (300 MB of zeros, no newline) in memory.
+            Action = ActionSpec.Run("bash", "-c", "head -c 300000000 /dev/zero | tail -n 1 > /dev/null"),
+            Resources = new ResourceRequest { Limits = new ResourceLimits { MemoryMb = 50, CpuMillis = 500 } },
+        });
+        var attempt = Assert.Single((await fixture.CompletedAsync(id)).Attempts);
+
+        Assert.Equal(AttemptOutcome.Failed, attempt.Outcome);
+        Assert.NotNull(attempt.Limits);
+        if (attempt.Limits.Any(l => l.Contains("cgroup", StringComparison.Ordinal)))
+        {
+            Assert.Contains("memory 50 MB (cgroup", string.Join("; ", attempt.Limits));
+            Assert.Contains("cpu 500 millicores (cgroup", string.Join("; ", attempt.Limits));
+            Assert.Contains("killed for exceeding its memory limit of 50 MB", attempt.Error);
+        }
+        else
+        {
+            Assert.Contains("memory 50 MB (address-space rlimit)", attempt.Limits);
+        }
+    }
+
+    [Fact]
+    public async Task Limits_ThatAreNotExceeded_AreRecordedOnASuccessfulAttempt()
+    {
+        var id = await TriggerAsync("modest", new JobSpec
+        {
+            Action = ActionSpec.Run("bash", "-c", "echo within limits"),
+            Resources = new ResourceRequest { Limits = new ResourceLimits { MemoryMb = 100 } },
+        });
+        var attempt = Assert.Single((await fixture.CompletedAsync(id)).Attempts);
+
+        Assert.Equal(AttemptOutcome.Succeeded, attempt.Outcome);
+        Assert.Equal("within limits\n", attempt.Output);
+        Assert.Contains(attempt.Limits!, l => l.StartsWith("memory 100 MB", StringComparison.Ordinal));
+    }
+
     private static bool IsRunning(int pid)
     {
         var stat = $"/proc/{pid}/stat";

@@ -12,7 +12,8 @@ public sealed record ActionResult(
     int? HttpStatus = null,
     string? Error = null,
     string? Output = null,
-    bool OutputTruncated = false);
+    bool OutputTruncated = false,
+    string[]? Limits = null);
 
 /// <summary>Everything one attempt needs.</summary>
 [GenerateSerializer, Immutable, Alias("JobScheduler.AttemptRequest")]
@@ -24,7 +25,8 @@ public sealed record AttemptRequest(
     ActionSpec Action,
     TimeSpan? Timeout,
     int CpuMillis = 0,
-    int MemoryMb = 0);
+    int MemoryMb = 0,
+    ResourceLimits? Limits = null);
 
 /// <summary>The current action rules of this silo (configuration plus registered handlers).</summary>
 public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> options, IOptions<JobHandlerCatalog> handlers)
@@ -88,6 +90,10 @@ public sealed class ActionRunner(
             result = cancel.IsCancellationRequested
                 ? result with { Outcome = AttemptOutcome.Cancelled, Error = result.Error ?? "Cancelled." }
                 : result with { Outcome = AttemptOutcome.TimedOut, Error = $"Timed out after {System.Xml.XmlConvert.ToString(request.Timeout!.Value)}." };
+        }
+        if (request.Limits is not null && request.Action.Kind != ActionKind.Command)
+        {
+            result = result with { Limits = ["not enforced: only command actions run in a process of their own"] };
         }
         return result with { Output = output.ToString(), OutputTruncated = output.Truncated };
     }

@@ -10,7 +10,7 @@ namespace JobScheduler.Grains.Actions;
 /// Runs a <c>command</c> action as a child process: no shell, arguments passed as-is, stdout and stderr kept
 /// (their tail), exit code 0 is success. On timeout or cancel the whole process tree is killed.
 /// </summary>
-public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> options)
+public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> options, ProcessLimits limits)
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
 
@@ -28,7 +28,10 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
             return new ActionResult(AttemptOutcome.Failed, Error: $"'{action.Command}' is not in this node's JobScheduler:Actions:Command:AllowedExecutables.");
         }
 
-        var startInfo = new ProcessStartInfo(action.Command!)
+        using var scope = limits.Prepare($"{request.ExecutionId}#{request.Attempt}", request.Limits);
+        var (fileName, arguments) = scope.Wrap(action.Command!, action.Args ?? []);
+        var enforced = scope.Enforced.Count > 0 ? scope.Enforced.ToArray() : null;
+        var startInfo = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -39,7 +42,7 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         {
             startInfo.WorkingDirectory = action.WorkingDirectory;
         }
-        foreach (var argument in action.Args ?? [])
+        foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -61,7 +64,7 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         }
         catch (Win32Exception ex)
         {
-            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': {ex.Message}");
+            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': {ex.Message}", Limits: enforced);
         }
         process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -87,9 +90,14 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         }
 
         var exitCode = process.ExitCode;
+        if (exitCode != 0 && scope.OomKilled)
+        {
+            return new ActionResult(AttemptOutcome.Failed, ExitCode: exitCode, Limits: enforced,
+                Error: $"killed for exceeding its memory limit of {request.Limits!.MemoryMb} MB (exit code {exitCode})");
+        }
         return exitCode == 0
-            ? new ActionResult(AttemptOutcome.Succeeded, ExitCode: 0)
-            : new ActionResult(AttemptOutcome.Failed, ExitCode: exitCode, Error: $"exited with code {exitCode}");
+            ? new ActionResult(AttemptOutcome.Succeeded, ExitCode: 0, Limits: enforced)
+            : new ActionResult(AttemptOutcome.Failed, ExitCode: exitCode, Error: $"exited with code {exitCode}", Limits: enforced);
     }
 
     private static void KillTree(Process process)

@@ -225,7 +225,7 @@ public sealed partial class ExecutionGrain(
             }
 
             var attemptRequest = new AttemptRequest(request.JobId, Info.Id, attempt.Number, request.ScheduledAt, request.Action, request.Timeout,
-                request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0);
+                request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0, request.Resources?.Limits);
             ActionResult result;
             try
             {
@@ -245,6 +245,7 @@ public sealed partial class ExecutionGrain(
                 Error = result.Error,
                 Output = result.Output,
                 OutputTruncated = result.OutputTruncated,
+                Limits = result.Limits,
             };
             var attempts = Info.Attempts.ToArray();
             attempts[^1] = finished;

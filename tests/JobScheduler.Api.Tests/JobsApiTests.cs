@@ -311,6 +311,36 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Nodes_ListThisSilo_AndCanBeDrainedAndActivated()
+    {
+        var nodes = (await (await Http.GetAsync("/api/nodes")).JsonAsync()).GetProperty("items");
+        var node = Assert.Single(nodes.EnumerateArray());
+        var id = node.GetProperty("id").GetString()!;
+        Assert.Equal("active", node.GetProperty("state").GetString());
+        Assert.True(node.GetProperty("cpuMillis").GetInt32() >= 1000);
+        Assert.StartsWith("127.0.0.1:", id);
+
+        var drained = await Http.SendJsonAsync(HttpMethod.Put, $"/api/nodes/{id}", """{"state":"draining"}""");
+        Assert.Equal("draining", (await drained.JsonAsync()).GetProperty("state").GetString());
+        var active = await Http.SendJsonAsync(HttpMethod.Put, $"/api/nodes/{id}", """{"state":"active"}""");
+        Assert.Equal("active", (await active.JsonAsync()).GetProperty("state").GetString());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Http.SendJsonAsync(HttpMethod.Put, $"/api/nodes/{id}", """{"state":"down"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Http.SendJsonAsync(HttpMethod.Put, $"/api/nodes/{id}", """{"state":"sleepy"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.SendJsonAsync(HttpMethod.Put, "/api/nodes/10.9.9.9:1", """{"state":"draining"}""")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ResourcesLargerThanAnyNode_AreRejectedNamingTheField()
+    {
+        var response = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/huge", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"},"resources":{"cpuMillis":100000000}}""");
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("resources.cpuMillis", out _), problem.ToString());
+    }
+
+    [Fact]
     public async Task UnknownExecution_Is404WithAProblem()
     {
         var response = await Http.GetAsync("/api/executions/nope@20260101T000000.0000000Z");

@@ -43,6 +43,8 @@ public static class JobSchedulerServer
             {
                 client.UseJobSchedulerPostgres(server.ConnectionString!);
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
+                // Learn quickly which gateways died (the default is a minute).
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
             });
         }
         else

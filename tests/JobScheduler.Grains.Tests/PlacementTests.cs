@@ -72,6 +72,11 @@ public sealed class PlacementTests(TwoNodeCluster fixture) : IClassFixture<TwoNo
         var low = (await Job("low").TriggerAsync(null)).ExecutionId!;
         var high = (await Job("high").TriggerAsync(null)).ExecutionId!;
 
+        // Work that reserves nothing is not held up behind them.
+        await Job("free").PutAsync(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") }, "tester", createOnly: false);
+        var free = await CompletedAsync((await Job("free").TriggerAsync(null)).ExecutionId!);
+        Assert.Equal(ExecutionState.Succeeded, free.State);
+
         // Both nodes are full: one whole-node attempt each, and the two newcomers wait.
         var nodes = await fixture.NodesAsync();
         Assert.Equal(2, nodes.Length);

@@ -124,15 +124,24 @@ public sealed class ServerProcess : IAsyncDisposable
     public async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
+        Exception? lastError = null;
         while (true)
         {
-            if (await probe() is { } value)
+            try
             {
-                return value;
+                if (await probe() is { } value)
+                {
+                    return value;
+                }
+            }
+            catch (Exception ex)
+            {
+                // A request may fail while the cluster changes (a node just died); keep asking until the deadline.
+                lastError = ex;
             }
             if (DateTimeOffset.UtcNow > deadline)
             {
-                throw new TimeoutException($"Timed out after {timeout} waiting for {what}; server log {LogPath}:\n{Tail()}");
+                throw new TimeoutException($"Timed out after {timeout} waiting for {what} (last error: {lastError?.Message ?? "none"}); server log {LogPath}:\n{Tail()}");
             }
             await Task.Delay(100);
         }

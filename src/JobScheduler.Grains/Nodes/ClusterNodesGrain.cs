@@ -6,7 +6,8 @@ namespace JobScheduler.Grains.Nodes;
 /// The capacity ledger: one per cluster, in memory, rebuilt from the nodes' heartbeats when it moves. Being a single
 /// grain, it takes reservations one at a time, so two placements can never overbook a node. Attempts that fit
 /// nowhere wait here, highest priority first, then oldest; each release or new capacity dispatches the head of the
-/// queue while it fits (no back-filling, so a large request is not starved by small ones).
+/// queue while it fits (no back-filling, so a large request is not starved by small ones; only attempts that reserve
+/// nothing may pass a waiting one, since they cannot delay it).
 /// </summary>
 [GrainType("cluster-nodes")]
 public sealed partial class ClusterNodesGrain(
@@ -40,8 +41,8 @@ public sealed partial class ClusterNodesGrain(
             return Task.FromResult<string?>(null);
         }
         MarkDeadNodes();
-        // Strict order: nothing overtakes work already waiting.
-        if (_queue.Count == 0 && PickNode(request) is { } node)
+        // Strict order: nothing overtakes work already waiting, except work that reserves nothing and so cannot delay it.
+        if ((_queue.Count == 0 || IsFree(request)) && PickNode(request) is { } node)
         {
             Reserve(request, node);
             return Task.FromResult<string?>(node.Id);
@@ -153,10 +154,20 @@ public sealed partial class ClusterNodesGrain(
     /// <summary>Marks nodes whose silo membership declared dead, or that stopped reporting, and drops their reservations.</summary>
     private bool MarkDeadNodes()
     {
-        var alive = membership.CurrentSnapshot.Members.Values
+        var members = membership.CurrentSnapshot.Members.Values;
+        var alive = members
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => LocalNode.IdOf(m.SiloAddress))
             .ToHashSet(StringComparer.Ordinal);
+        // Membership remembers dead silos this ledger never heard from (it may have moved after they died).
+        foreach (var dead in members.Where(m => m.Status == SiloStatus.Dead && !alive.Contains(LocalNode.IdOf(m.SiloAddress))))
+        {
+            var id = LocalNode.IdOf(dead.SiloAddress);
+            if (!_nodes.ContainsKey(id))
+            {
+                _nodes[id] = new Node(id) { SiloAddress = dead.SiloAddress.ToParsableString(), Dead = true };
+            }
+        }
         var changed = false;
         foreach (var node in _nodes.Values.Where(n => !n.Dead && (!alive.Contains(n.Id) || DateTimeOffset.UtcNow - n.LastHeartbeat > HeartbeatExpiry)))
         {
@@ -174,16 +185,32 @@ public sealed partial class ClusterNodesGrain(
         return changed;
     }
 
+    /// <summary>
+    /// Grants waiting requests in queue order while they fit. Once one does not fit, only requests that reserve
+    /// nothing may still go ahead of it (they cannot delay it); everything else keeps its place.
+    /// </summary>
     private void Dispatch()
     {
-        while (_queue.Min is { } head && PickNode(head) is { } node)
+        var blocked = false;
+        foreach (var waiting in _queue.ToList())
         {
-            _queue.Remove(head);
-            _waiting.Remove(head.ExecutionId);
-            Reserve(head, node);
-            GrainFactory.GetGrain<IPlacementListener>(head.ExecutionId).PlacedAsync(head.Attempt, node.Id).Ignore();
+            if (blocked && !IsFree(waiting))
+            {
+                continue;
+            }
+            if (PickNode(waiting) is not { } node)
+            {
+                blocked |= !IsFree(waiting);
+                continue;
+            }
+            _queue.Remove(waiting);
+            _waiting.Remove(waiting.ExecutionId);
+            Reserve(waiting, node);
+            GrainFactory.GetGrain<IPlacementListener>(waiting.ExecutionId).PlacedAsync(waiting.Attempt, node.Id).Ignore();
         }
     }
+
+    private static bool IsFree(ReservationRequest request) => request.CpuMillis == 0 && request.MemoryMb == 0;
 
     /// <summary>Among live, non-draining nodes with room, the one that would be least loaded after the reservation.</summary>
     private Node? PickNode(ReservationRequest request) => _nodes.Values

@@ -13,6 +13,32 @@ public sealed class ClusterTests : IAsyncLifetime
 
     public Task DisposeAsync() => _database.DisposeAsync();
 
+    [Fact]
+    public async Task SiloStoppedGracefully_DrainsFirst_ItsRunningAttemptFinishesThere()
+    {
+        await using var worker = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Silo");
+        await using var other = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Silo");
+        await using var api = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Api");
+        await worker.StartAsync();
+        await api.StartAsync();
+        var workerNode = (await api.EventuallyAsync(async () => await NodesAsync(api) is [var only] ? (JsonElement?)only : null, Patience, "the first node")).GetProperty("id").GetString()!;
+        await api.SendJsonAsync(HttpMethod.Put, "/api/jobs/finish-me", new
+        {
+            schedule = new { kind = "manual" },
+            action = new { kind = "command", command = "bash", args = new[] { "-c", "sleep 3; echo finished" } },
+        });
+        var run = (await api.SendJsonAsync(HttpMethod.Post, "/api/jobs/finish-me/trigger")).GetProperty("id").GetString()!;
+        await api.EventuallyAsync(async () => (await api.GetJsonAsync($"/api/executions/{run}")).GetProperty("state").GetString() == "running" ? "ok" : null, Patience, "the run to start");
+        await other.StartAsync();
+
+        await worker.TerminateAsync(TimeSpan.FromSeconds(60));
+
+        var done = await api.EventuallyAsync(async () => await api.GetJsonAsync($"/api/executions/{run}") is var e && e.GetProperty("state").GetString() == "succeeded" ? (JsonElement?)e : null, Patience, "the run to succeed");
+        var attempt = Assert.Single(done.GetProperty("attempts").EnumerateArray());
+        Assert.Equal(workerNode, attempt.GetProperty("node").GetString());
+        Assert.Equal("finished\n", attempt.GetProperty("output").GetString());
+    }
+
     private static async Task<JsonElement[]> NodesAsync(ServerProcess api) =>
         [.. (await api.GetJsonAsync("/api/nodes")).GetProperty("items").EnumerateArray()];
 

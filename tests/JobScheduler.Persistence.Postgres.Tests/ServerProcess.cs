@@ -99,6 +99,18 @@ public sealed class ServerProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>SIGTERM: the graceful stop an orchestrator sends. Returns once the process has exited.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+            await kill.WaitForExitAsync();
+            using var wait = new CancellationTokenSource(timeout);
+            await process.WaitForExitAsync(wait.Token);
+        }
+    }
+
     public async Task<JsonElement> GetJsonAsync(string path)
     {
         using var response = await Http.GetAsync(path);

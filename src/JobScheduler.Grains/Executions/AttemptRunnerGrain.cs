@@ -59,6 +59,7 @@ public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node) : Gr
         try
         {
             var result = await live.Completion.WaitAsync(maxWait, TimeProvider.System);
+            live.Delivered = true;
             DeactivateOnIdle();
             return new RunnerStatus(true, result);
         }

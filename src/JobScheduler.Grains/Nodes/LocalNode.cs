@@ -31,6 +31,9 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
 
     public int RunningCount => _attempts.Values.Count(a => !a.Completion.IsCompleted);
 
+    /// <summary>Attempts running, or finished with a result their execution has not collected yet.</summary>
+    public int UnsettledCount => _attempts.Values.Count(a => !a.Delivered);
+
     public static string IdOf(Orleans.Runtime.SiloAddress address) => address.Endpoint.ToString();
 
     /// <summary>
@@ -145,6 +148,9 @@ public sealed class LiveAttempt
     public CancellationTokenSource Cancel { get; }
 
     public DateTimeOffset? FinishedAt { get; private set; }
+
+    /// <summary>Whether the execution has received the result (a draining node waits for that too).</summary>
+    public bool Delivered { get; set; }
 }
 
 /// <summary>An attempt running on this node and the resources reserved for it.</summary>

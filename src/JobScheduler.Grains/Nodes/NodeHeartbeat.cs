@@ -48,7 +48,8 @@ public sealed partial class NodeHeartbeat(
             {
                 LogDraining(local.Id, local.RunningCount, options.Value.DrainTimeout);
             }
-            while (local.RunningCount > 0 && !deadline.IsCancellationRequested)
+            // Until every attempt has finished and its execution has collected the result (and so recorded it).
+            while (local.UnsettledCount > 0 && !deadline.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
             }

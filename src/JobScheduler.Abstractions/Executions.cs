@@ -130,3 +130,17 @@ public sealed record SchedulerStats
     /// <summary>Executions kept in history, by state.</summary>
     [Id(1)] public Dictionary<string, long> Executions { get; init; } = [];
 }
+
+/// <summary>
+/// The cluster's storage (the database) did not answer or refused the work; the call may be retried. Raised in
+/// place of the database driver's own exception, which cannot cross the wire.
+/// </summary>
+[GenerateSerializer, Alias("JobScheduler.StorageUnavailableException")]
+public sealed class StorageUnavailableException : Exception
+{
+    public StorageUnavailableException() { }
+
+    public StorageUnavailableException(string message) : base(message) { }
+
+    public StorageUnavailableException(string message, Exception inner) : base(message, inner) { }
+}

@@ -29,6 +29,26 @@ public static class JobSchedulerPostgresExtensions
     /// <summary>The ADO.NET invariant of Npgsql, as the Orleans providers name it.</summary>
     public const string Invariant = "Npgsql";
 
+    /// <summary>Connections per process for the Orleans providers, unless the connection string sets Maximum Pool Size.</summary>
+    public const int OrleansPoolSize = 16;
+
+    /// <summary>Connections per process for the query model and migrations, unless the connection string sets Maximum Pool Size.</summary>
+    public const int CatalogPoolSize = 8;
+
+    /// <summary>
+    /// Caps a connection string's pool unless it says otherwise: PostgreSQL's default of 100 connections would
+    /// otherwise be used up by a few busy processes (Npgsql's default pool is 100 per process).
+    /// </summary>
+    public static string WithPoolLimit(string connectionString, int maximum)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxPoolSize = maximum;
+        }
+        return builder.ConnectionString;
+    }
+
     /// <summary>
     /// Registers the data source and a start-up step that waits for the database (retrying with backoff) and brings
     /// its schema up to date. Register it before Orleans so that it runs first.
@@ -37,7 +57,7 @@ public static class JobSchedulerPostgresExtensions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "ConnectionStrings:Postgres");
         services.TryAddSingleton(options);
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
+        services.TryAddSingleton(_ => NpgsqlDataSource.Create(WithPoolLimit(options.ConnectionString, CatalogPoolSize)));
         services.TryAddSingleton<PostgresSchema>();
         services.AddHostedService<DatabaseStartup>();
         return services;
@@ -46,6 +66,7 @@ public static class JobSchedulerPostgresExtensions
     /// <summary>Membership, grain state and reminders in PostgreSQL, and the PostgreSQL query model.</summary>
     public static ISiloBuilder UseJobSchedulerPostgres(this ISiloBuilder silo, string connectionString)
     {
+        connectionString = WithPoolLimit(connectionString, OrleansPoolSize);
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
@@ -72,6 +93,6 @@ public static class JobSchedulerPostgresExtensions
         client.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = WithPoolLimit(connectionString, 4);
         });
 }

@@ -8,7 +8,7 @@ internal sealed class ClusterExceptionHandler(IProblemDetailsService problems) :
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (TimeoutException or OrleansMessageRejectionException or SiloUnavailableException or System.Data.Common.DbException))
+        if (exception is not (TimeoutException or OrleansMessageRejectionException or SiloUnavailableException or System.Data.Common.DbException or StorageUnavailableException))
         {
             return false;
         }
@@ -20,7 +20,7 @@ internal sealed class ClusterExceptionHandler(IProblemDetailsService problems) :
             ProblemDetails = new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = exception is System.Data.Common.DbException ? "The database is not answering." : "The cluster is not answering.",
+                Title = exception is System.Data.Common.DbException or StorageUnavailableException ? "The database is not answering." : "The cluster is not answering.",
                 Detail = "The request may be retried.",
             },
         });

@@ -33,6 +33,7 @@ public static class JobSchedulerSiloExtensions
         // The in-memory query model unless a durable one (PostgreSQL) is registered.
         services.TryAddSingleton<IJobCatalog, MemoryJobCatalog>();
         services.TryAddSingleton<ActionRulesSource>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StorageExceptionFilter>());
         services.TryAddSingleton<ProcessLimits>();
         services.TryAddSingleton<CommandActionRunner>();
         services.TryAddSingleton<HttpActionRunner>();

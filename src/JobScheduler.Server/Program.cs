@@ -7,9 +7,9 @@ try
     return 0;
 }
 catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException
-    or JobScheduler.Persistence.Postgres.SchemaVersionException)
+    or JobScheduler.Persistence.Postgres.SchemaVersionException or IOException)
 {
-    // Configuration and database problems get one clear line (details are in the log above), not a crash dump.
+    // Configuration, database and port problems get one clear line (details are in the log above), not a crash dump.
     Console.Error.WriteLine($"JobScheduler could not start: {ex.Message}");
     return 1;
 }

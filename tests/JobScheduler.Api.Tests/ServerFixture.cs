@@ -61,11 +61,23 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
+    /// <summary>A free port below Linux's ephemeral range, so outgoing connections do not take it before the silo binds.</summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
     }
 }
 

@@ -15,10 +15,19 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly string[] _args;
+    private readonly string _connectionString;
+    private readonly string[] _extraArgs;
+    private string[] _args = [];
     private Process? _process;
 
     public ServerProcess(string connectionString, params string[] extraArgs)
+    {
+        _connectionString = connectionString;
+        _extraArgs = extraArgs;
+        AssignPorts();
+    }
+
+    private void AssignPorts()
     {
         HttpPort = FreePort();
         _args =
@@ -26,24 +35,41 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--urls=http://127.0.0.1:{HttpPort}",
             "--environment=Production",
             "--JobScheduler:Storage=Postgres",
-            $"--ConnectionStrings:Postgres={connectionString}",
+            $"--ConnectionStrings:Postgres={_connectionString}",
             $"--Orleans:SiloPort={FreePort()}",
             $"--Orleans:GatewayPort={FreePort()}",
             "--JobScheduler:Actions:Command:Enabled=true",
             "--JobScheduler:MaintenanceInterval=00:00:05",
-            .. extraArgs,
+            .. _extraArgs,
         ];
+        Http?.Dispose();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public int HttpPort { get; }
+    public int HttpPort { get; private set; }
 
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; } = null!;
 
     public string LogPath { get; } = Path.Combine(Path.GetTempPath(), $"jobscheduler-server-{Guid.NewGuid():n}.log");
 
     /// <summary>Starts the process and returns once /health/ready answers healthy.</summary>
     public async Task<DateTimeOffset> StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync();
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another socket took one of the ports between picking it and binding it: pick new ones.
+                AssignPorts();
+            }
+        }
+    }
+
+    private async Task<DateTimeOffset> StartOnceAsync()
     {
         var server = ServerDll();
         var startInfo = new ProcessStartInfo("dotnet", [server, .. _args])
@@ -197,10 +223,22 @@ public sealed class ServerProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first.", path);
     }
 
+    /// <summary>A free port below Linux's ephemeral range, so outgoing connections do not take it before the server binds.</summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
     }
 }

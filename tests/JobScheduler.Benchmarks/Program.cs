@@ -48,7 +48,8 @@ foreach (var workload in options.Workloads)
         "burst" => await Workloads.BurstAsync(client, options, run),
         "spread" => await Workloads.SpreadAsync(client, options, run),
         "immediate" => await Workloads.ImmediateAsync(client, options, run),
-        _ => throw new ArgumentException($"Unknown workload '{workload}': burst, spread or immediate."),
+        "sustained" => await Workloads.SustainedAsync(client, options, run),
+        _ => throw new ArgumentException($"Unknown workload '{workload}': burst, spread, immediate or sustained."),
     };
     results.Add(result with { Storage = options.Storage });
     Console.WriteLine($"  {workload} done");
@@ -96,7 +97,7 @@ internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string S
         {
             throw new ArgumentException("--storage postgres needs --connection \"Host=…;Database=…\" (an empty database is best).");
         }
-        var workloads = (Value("--workload") ?? "burst,spread,immediate").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var workloads = (Value("--workload") ?? "burst,spread,immediate,sustained").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return new BenchmarkOptions(quick, workloads, storage, connection, Value("--json"));
     }
 }
@@ -158,6 +159,33 @@ internal static class Workloads
         var elapsed = started.Elapsed.TotalSeconds;
         var result = Summarise("immediate", count, submitted, executions, executions.Min(e => e.ScheduledAt));
         return result with { ExecutionsPerSecond = count / elapsed };
+    }
+
+    /// <summary>
+    /// A steady rate of executions (600/s, the 50-million-a-day figure; 200/s in quick mode): interval jobs whose fire
+    /// times are spread evenly over one second, for a fixed duration. Reports lateness and the process's CPU use.
+    /// </summary>
+    public static async Task<WorkloadResult> SustainedAsync(IJobSchedulerClient client, BenchmarkOptions options, string run)
+    {
+        var perSecond = options.Quick ? 200 : 600;
+        var duration = TimeSpan.FromSeconds(options.Quick ? 10 : 60);
+        // The first whole second at least 5 s ahead, leaving time to submit the jobs.
+        var ahead = DateTimeOffset.UtcNow.AddSeconds(5).UtcTicks;
+        var startAt = new DateTimeOffset(ahead - ahead % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(1);
+        DateTimeOffset FirstOf(int i) => startAt + TimeSpan.FromSeconds(1) * i / perSecond;
+        var submitted = await SubmitAsync(client, perSecond, i => ($"sustained-{run}-{i}", ScheduleSpec.Interval(TimeSpan.FromSeconds(1), FirstOf(i))));
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var wallBefore = Stopwatch.StartNew();
+        var seconds = (int)duration.TotalSeconds;
+        var ids = Enumerable.Range(0, perSecond).SelectMany(i => Enumerable.Range(0, seconds).Select(k => ExecutionId.For($"sustained-{run}-{i}", FirstOf(i).AddSeconds(k))));
+        var executions = await WaitAllAsync(client, ids);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / wallBefore.Elapsed.TotalSeconds * 100;
+        for (var i = 0; i < perSecond; i++)
+        {
+            await client.PauseAsync($"sustained-{run}-{i}");
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sustained: {executions.Length} executions at {perSecond}/s for {seconds} s; benchmark process (server and client) CPU {cpu:0}% of one core"));
+        return Summarise("sustained", executions.Length, submitted, executions, startAt);
     }
 
     private static async Task<double> SubmitAsync(IJobSchedulerClient client, int count, Func<int, (string Id, ScheduleSpec Schedule)> job)

@@ -4,6 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Serialization;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 
 namespace JobScheduler.Persistence.Postgres;
@@ -30,10 +33,10 @@ public static class JobSchedulerPostgresExtensions
     public const string Invariant = "Npgsql";
 
     /// <summary>Connections per process for the Orleans providers, unless the connection string sets Maximum Pool Size.</summary>
-    public const int OrleansPoolSize = 16;
+    public const int OrleansPoolSize = 8;
 
     /// <summary>Connections per process for the query model and migrations, unless the connection string sets Maximum Pool Size.</summary>
-    public const int CatalogPoolSize = 8;
+    public const int CatalogPoolSize = 12;
 
     /// <summary>
     /// Caps a connection string's pool unless it says otherwise: PostgreSQL's default of 100 connections would
@@ -72,19 +75,28 @@ public static class JobSchedulerPostgresExtensions
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
-        silo.AddAdoNetGrainStorage(JobSchedulerSiloExtensions.StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
-        {
-            o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
-            // Orleans' own version-tolerant binary format: the state types are [GenerateSerializer] with [Id]s.
-            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-        }));
+        silo.AddJobSchedulerPostgresStorage();
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
         silo.Services.AddSingleton<IJobCatalog, PostgresJobCatalog>();
+        return silo;
+    }
+
+    /// <summary>
+    /// Grain state in PostgreSQL (<see cref="PostgresGrainStorage"/>) through the process's <see cref="PostgresBatcher"/>,
+    /// in Orleans' own version-tolerant binary format (the state types are [GenerateSerializer] with [Id]s). Needs the
+    /// data source that <see cref="AddJobSchedulerDatabase"/> registers.
+    /// </summary>
+    public static ISiloBuilder AddJobSchedulerPostgresStorage(this ISiloBuilder silo)
+    {
+        silo.Services.TryAddSingleton(sp => new PostgresBatcher(sp.GetRequiredService<NpgsqlDataSource>()));
+        silo.Services.AddGrainStorage(JobSchedulerSiloExtensions.StorageName, (sp, _) => new PostgresGrainStorage(
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            sp.GetRequiredService<PostgresBatcher>(),
+            new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
         return silo;
     }
 

@@ -9,8 +9,9 @@ namespace JobScheduler.Persistence.Postgres;
 /// <summary>
 /// The query model in PostgreSQL (tables <c>js_jobs</c> and <c>js_executions</c>), written by the grains after their
 /// own state and read with keyset paging. Rows carry the wire JSON of the job or execution (without output).
+/// Writes go through the <see cref="PostgresBatcher"/>, sharing commits with other grains' writes.
 /// </summary>
-public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource) : IJobCatalog
+public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatcher batcher) : IJobCatalog
 {
     // Stored documents are read leniently: a row written by an older or newer release still loads.
     private static readonly JsonSerializerOptions Documents = new(JobSchedulerJson.Options)
@@ -20,9 +21,8 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource) : IJobCatalo
 
     public bool IsDurable => true;
 
-    public async Task SaveJobAsync(JobInfo job, long revision, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("""
+    public Task SaveJobAsync(JobInfo job, long revision, CancellationToken cancellationToken = default) =>
+        batcher.ExecuteAsync("""
             INSERT INTO js_jobs AS j (id, owner, state, tags, next_fire_at, created_at, updated_at, revision, document)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (id) DO UPDATE
@@ -30,55 +30,41 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource) : IJobCatalo
                     next_fire_at = EXCLUDED.next_fire_at, created_at = EXCLUDED.created_at,
                     updated_at = EXCLUDED.updated_at, revision = EXCLUDED.revision, document = EXCLUDED.document
                 WHERE j.revision <= EXCLUDED.revision
-            """);
-        command.Parameters.Add(Text(job.Id));
-        command.Parameters.Add(Text(job.Owner));
-        command.Parameters.Add(Text(CatalogDocuments.Name(job.State)));
-        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(job.Tags ?? [], Documents)));
-        command.Parameters.Add(Instant(job.NextFireAt));
-        command.Parameters.Add(Instant(job.CreatedAt));
-        command.Parameters.Add(Instant(job.UpdatedAt));
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = revision });
-        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(job, Documents)));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """,
+            Text(job.Id),
+            Text(job.Owner),
+            Text(CatalogDocuments.Name(job.State)),
+            Jsonb(JsonSerializer.Serialize(job.Tags ?? [], Documents)),
+            Instant(job.NextFireAt),
+            Instant(job.CreatedAt),
+            Instant(job.UpdatedAt),
+            new NpgsqlParameter<long> { TypedValue = revision },
+            Jsonb(JsonSerializer.Serialize(job, Documents)));
 
-    public async Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default)
-    {
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM js_jobs WHERE id = $1") { Parameters = { Text(jobId) } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM js_executions WHERE job_id = $1") { Parameters = { Text(jobId) } });
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        batcher.ExecuteAsync("WITH job AS (DELETE FROM js_jobs WHERE id = $1) DELETE FROM js_executions WHERE job_id = $1", Text(jobId));
 
-    public async Task SaveExecutionAsync(ExecutionInfo execution, long revision, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("""
+    public Task SaveExecutionAsync(ExecutionInfo execution, long revision, CancellationToken cancellationToken = default) =>
+        batcher.ExecuteAsync("""
             INSERT INTO js_executions AS e (id, job_id, owner, scheduled_at, state, created_at, finished_at, revision, document)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (id) DO UPDATE
                 SET state = EXCLUDED.state, finished_at = EXCLUDED.finished_at,
                     revision = EXCLUDED.revision, document = EXCLUDED.document
                 WHERE e.revision <= EXCLUDED.revision
-            """);
-        command.Parameters.Add(Text(execution.Id));
-        command.Parameters.Add(Text(execution.JobId));
-        command.Parameters.Add(Text(execution.Owner));
-        command.Parameters.Add(Instant(execution.ScheduledAt));
-        command.Parameters.Add(Text(CatalogDocuments.Name(execution.State)));
-        command.Parameters.Add(Instant(execution.CreatedAt));
-        command.Parameters.Add(Instant(execution.FinishedAt));
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = revision });
-        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(CatalogDocuments.WithoutOutput(execution), Documents)));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """,
+            Text(execution.Id),
+            Text(execution.JobId),
+            Text(execution.Owner),
+            Instant(execution.ScheduledAt),
+            Text(CatalogDocuments.Name(execution.State)),
+            Instant(execution.CreatedAt),
+            Instant(execution.FinishedAt),
+            new NpgsqlParameter<long> { TypedValue = revision },
+            Jsonb(JsonSerializer.Serialize(CatalogDocuments.WithoutOutput(execution), Documents)));
 
-    public async Task DeleteExecutionAsync(string executionId, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM js_executions WHERE id = $1");
-        command.Parameters.Add(Text(executionId));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task DeleteExecutionAsync(string executionId, CancellationToken cancellationToken = default) =>
+        batcher.ExecuteAsync("DELETE FROM js_executions WHERE id = $1", Text(executionId));
 
     public async Task<Page<JobInfo>> QueryJobsAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
@@ -171,6 +157,18 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource) : IJobCatalo
         ReadIdsAsync(
             "SELECT id FROM js_executions WHERE finished_at < $1 ORDER BY finished_at LIMIT $2",
             [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }],
+            cancellationToken);
+
+    public Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default) =>
+        ReadIdsAsync(
+            """
+            SELECT id FROM (
+                SELECT id, scheduled_at, finished_at FROM js_executions WHERE job_id = $1
+                ORDER BY scheduled_at DESC, id DESC OFFSET $2) beyond
+            WHERE finished_at IS NOT NULL
+            ORDER BY scheduled_at, id LIMIT $3
+            """,
+            [new NpgsqlParameter<string> { TypedValue = jobId }, new NpgsqlParameter<int> { TypedValue = keep }, new NpgsqlParameter<int> { TypedValue = limit }],
             cancellationToken);
 
     private async Task<IReadOnlyList<string>> ReadIdsAsync(string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)

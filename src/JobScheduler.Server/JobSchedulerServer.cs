@@ -64,7 +64,7 @@ public static class JobSchedulerServer
                 else
                 {
                     silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
-                    silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
+                    silo.AddJobSchedulerMemoryStorage();
                     silo.UseInMemoryReminderService();
                 }
                 silo.AddJobScheduler();

@@ -31,7 +31,7 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
+            silo.AddJobSchedulerMemoryStorage();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new SchedulerClock(fakeClock ? Clock : TimeProvider.System));
             silo.AddJobScheduler(options =>

@@ -20,7 +20,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(JobSchedulerSiloExtensions.StorageName);
+            silo.AddJobSchedulerMemoryStorage();
             silo.UseInMemoryReminderService();
             // One query model for both in-process silos, as PostgreSQL would be.
             silo.Services.AddSingleton<IJobCatalog>(_catalog);

@@ -30,14 +30,11 @@ public sealed class FencingTests : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddAdoNetGrainStorage(JobSchedulerSiloExtensions.StorageName, o =>
-            {
-                o.Invariant = JobSchedulerPostgresExtensions.Invariant;
-                o.ConnectionString = _database.ConnectionString;
-            });
+            silo.Services.AddSingleton(_dataSource);
+            silo.AddJobSchedulerPostgresStorage();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new SchedulerClock(_clock));
-            silo.Services.AddSingleton<IJobCatalog>(new PostgresJobCatalog(_dataSource));
+            silo.Services.AddSingleton<IJobCatalog, PostgresJobCatalog>();
             silo.AddJobScheduler();
         });
         _cluster = builder.Build();

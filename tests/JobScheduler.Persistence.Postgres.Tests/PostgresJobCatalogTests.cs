@@ -10,6 +10,7 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
 
     private readonly PostgresDatabase _database = new();
     private NpgsqlDataSource _dataSource = null!;
+    private PostgresBatcher _batcher = null!;
     private PostgresJobCatalog _catalog = null!;
 
     public async Task InitializeAsync()
@@ -17,11 +18,13 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
         await _database.InitializeAsync();
         _dataSource = _database.CreateDataSource();
         await new PostgresSchema(_dataSource, NullLogger<PostgresSchema>.Instance).EnsureAsync(apply: true, CancellationToken.None);
-        _catalog = new PostgresJobCatalog(_dataSource);
+        _batcher = new PostgresBatcher(_dataSource);
+        _catalog = new PostgresJobCatalog(_dataSource, _batcher);
     }
 
     public async Task DisposeAsync()
     {
+        await _batcher.DisposeAsync();
         await _dataSource.DisposeAsync();
         await _database.DisposeAsync();
     }

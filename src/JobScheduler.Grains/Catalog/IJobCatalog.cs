@@ -36,4 +36,10 @@ public interface IJobCatalog
 
     /// <summary>Finished executions that finished before <paramref name="before"/> (for retention by age).</summary>
     Task<IReadOnlyList<string>> FindExecutionsFinishedBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention by count: ids of the job's finished executions that come after its newest <paramref name="keep"/>
+    /// executions (latest first, as listed), oldest first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default);
 }

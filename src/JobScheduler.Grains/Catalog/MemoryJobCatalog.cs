@@ -171,6 +171,21 @@ public sealed class MemoryJobCatalog : IJobCatalog
         }
     }
 
+    public Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_executionsByJob.TryGetValue(jobId, out var keys) || keys.Count <= keep)
+            {
+                return Task.FromResult<IReadOnlyList<string>>([]);
+            }
+            return Task.FromResult<IReadOnlyList<string>>([.. keys.Skip(keep).Reverse()
+                .Where(k => _executions[k.Id].Execution.IsTerminal)
+                .Take(limit)
+                .Select(k => k.Id)]);
+        }
+    }
+
     /// <summary>Orders a job's executions latest first: scheduledAt descending, then id descending.</summary>
     private readonly record struct ExecutionKey(DateTimeOffset ScheduledAt, string Id) : IComparable<ExecutionKey>
     {

@@ -34,6 +34,9 @@ public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node) : Gr
 {
     private string Key => this.GetPrimaryKeyString();
 
+    /// <summary>The key of the runner of attempt <paramref name="attempt"/> of an execution on node <paramref name="nodeId"/>; also the attempt's key on its node.</summary>
+    public static string KeyOf(string executionId, int attempt, string nodeId) => $"{executionId}#{attempt}@{nodeId}";
+
     public Task StartAsync(AttemptRequest request)
     {
         node.StartOrGet(Key, new RunningAttempt(request.ExecutionId, request.Attempt, request.CpuMillis, request.MemoryMb),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using JobScheduler.Core;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Catalog;
@@ -19,6 +20,8 @@ public sealed partial class ExecutionGrain(
     SchedulerClock clock,
     IJobCatalog catalog,
     IClusterMembershipService membership,
+    LocalNode localNode,
+    ActionRunner actions,
     ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain, IPlacementListener
 {
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
@@ -35,6 +38,8 @@ public sealed partial class ExecutionGrain(
     private TaskCompletionSource<string>? _placed;
     private string? _placedNode;
     private IAttemptRunnerGrain? _runner;
+    private LiveAttempt? _localAttempt;
+    private bool _firstAttemptRecorded;
     private Task? _run;
     private IGrainTimer? _keepAlive;
 
@@ -84,6 +89,17 @@ public sealed partial class ExecutionGrain(
             State = ExecutionState.Pending,
             CreatedAt = now,
         };
+        if (RunsHere(request))
+        {
+            // Nothing to reserve and this node takes work: the first attempt is placed here without asking the
+            // ledger, and recorded in the same write as the execution itself.
+            state.State.Info = state.State.Info with
+            {
+                State = ExecutionState.Running,
+                Attempts = [new AttemptInfo { Number = 1, Node = localNode.Id, StartedAt = now }],
+            };
+            _firstAttemptRecorded = true;
+        }
         await PersistAsync();
         _run = RunAsync();
         return state.State.Info;
@@ -100,7 +116,11 @@ public sealed partial class ExecutionGrain(
         state.State.CancelRequested = true;
         await PersistAsync();
         _cancel?.Cancel();
-        if (_runner is { } runner)
+        if (_localAttempt is { } local)
+        {
+            await local.Cancel.CancelAsync();
+        }
+        else if (_runner is { } runner)
         {
             await runner.CancelAsync();
         }
@@ -207,15 +227,24 @@ public sealed partial class ExecutionGrain(
             }
 
             AttemptInfo attempt;
-            var resumed = Info.Attempts is [.., { Outcome: null }];
-            if (resumed)
+            var resumed = Info.Attempts is [.., { Outcome: null }] && !_firstAttemptRecorded;
+            if (_firstAttemptRecorded)
+            {
+                // Placed and recorded by StartAsync.
+                _firstAttemptRecorded = false;
+                attempt = Info.Attempts[^1];
+            }
+            else if (resumed)
             {
                 // This grain was re-activated while an attempt ran: find out from its node whether it still runs.
                 attempt = Info.Attempts[^1];
             }
             else
             {
-                if (await PlaceAsync(Info.Attempts.Length + 1, request) is not { } placed)
+                var placing = Stopwatch.GetTimestamp();
+                var placed = RunsHere(request) ? localNode.Id : await PlaceAsync(Info.Attempts.Length + 1, request);
+                SchedulerMetrics.RecordStage(SchedulerMetrics.Placement, placing);
+                if (placed is null)
                 {
                     await FinishAsync(ExecutionState.Cancelled);
                     return;
@@ -227,14 +256,24 @@ public sealed partial class ExecutionGrain(
             var attemptRequest = new AttemptRequest(request.JobId, Info.Id, attempt.Number, request.ScheduledAt, request.Action, request.Timeout,
                 request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0, request.Resources?.Limits);
             ActionResult result;
-            try
+            var running = Stopwatch.GetTimestamp();
+            if (IsFree(request) && attempt.Node == localNode.Id)
             {
-                result = await RunOnNodeAsync(attempt.Node, attemptRequest, start: !resumed);
+                // Reserved nothing and runs on this node: no ledger, no runner grain.
+                result = await RunHereAsync(attemptRequest, start: !resumed);
             }
-            finally
+            else
             {
-                await GrainFactory.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(Info.Id);
+                try
+                {
+                    result = await RunOnNodeAsync(attempt.Node, attemptRequest, start: !resumed);
+                }
+                finally
+                {
+                    await GrainFactory.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(Info.Id);
+                }
             }
+            SchedulerMetrics.RecordStage(SchedulerMetrics.Run, running);
 
             var finished = attempt with
             {
@@ -339,13 +378,46 @@ public sealed partial class ExecutionGrain(
         return Task.CompletedTask;
     }
 
+    private static bool IsFree(ExecutionRequest request) => request.Resources is not { } r || (r.CpuMillis <= 0 && r.MemoryMb <= 0);
+
+    /// <summary>Whether an attempt can run on this node without a reservation: it reserves nothing and the node is not draining.</summary>
+    private bool RunsHere(ExecutionRequest request) => IsFree(request) && !localNode.Draining;
+
+    /// <summary>Runs the attempt on this silo's node (or re-attaches to it after a re-activation here).</summary>
+    private async Task<ActionResult> RunHereAsync(AttemptRequest request, bool start)
+    {
+        var key = AttemptRunnerGrain.KeyOf(request.ExecutionId, request.Attempt, localNode.Id);
+        var live = start
+            ? localNode.StartOrGet(key, new RunningAttempt(request.ExecutionId, request.Attempt, 0, 0), cancellationToken => actions.RunAsync(request, cancellationToken))
+            : localNode.Find(key);
+        if (live is null)
+        {
+            return Lost(localNode.Id);
+        }
+        _localAttempt = live;
+        try
+        {
+            if (state.State.CancelRequested)
+            {
+                await live.Cancel.CancelAsync();
+            }
+            var result = await live.Completion;
+            live.Delivered = true;
+            return result;
+        }
+        finally
+        {
+            _localAttempt = null;
+        }
+    }
+
     /// <summary>
     /// Starts the attempt on its node (or re-attaches to it) and long-polls for its result. The attempt is lost when
     /// its node leaves the cluster (Orleans membership) or no longer knows it.
     /// </summary>
     private async Task<ActionResult> RunOnNodeAsync(string nodeId, AttemptRequest request, bool start)
     {
-        var runner = GrainFactory.GetGrain<IAttemptRunnerGrain>($"{request.ExecutionId}#{request.Attempt}@{nodeId}");
+        var runner = GrainFactory.GetGrain<IAttemptRunnerGrain>(AttemptRunnerGrain.KeyOf(request.ExecutionId, request.Attempt, nodeId));
         _runner = runner;
         try
         {
@@ -433,6 +505,7 @@ public sealed partial class ExecutionGrain(
     private async Task FinishAsync(ExecutionState final)
     {
         await UpdateAsync(Info! with { State = final, FinishedAt = clock.Now, NextAttemptAt = null });
+        SchedulerMetrics.RecordFinished(final);
         _done.TrySetResult(Info!);
     }
 
@@ -440,7 +513,11 @@ public sealed partial class ExecutionGrain(
     {
         state.State.Info = info;
         await PersistAsync();
-        await GrainFactory.GetGrain<IJobGrain>(info.JobId).ExecutionChangedAsync(info.Id, info.State);
+        if (info.IsTerminal)
+        {
+            // The job keeps each execution's state as a hint (it asks the execution when it matters); only the end is news.
+            await GrainFactory.GetGrain<IJobGrain>(info.JobId).ExecutionChangedAsync(info.Id, info.State);
+        }
     }
 
     /// <summary>
@@ -454,8 +531,12 @@ public sealed partial class ExecutionGrain(
         {
             try
             {
+                var writing = Stopwatch.GetTimestamp();
                 await state.WriteStateAsync();
+                SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
+                writing = Stopwatch.GetTimestamp();
                 await catalog.SaveExecutionAsync(state.State.Info!, state.State.Revision);
+                SchedulerMetrics.RecordStage(SchedulerMetrics.History, writing);
                 return;
             }
             catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxPersistAttempts)

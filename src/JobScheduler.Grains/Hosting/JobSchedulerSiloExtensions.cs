@@ -4,6 +4,8 @@ using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace JobScheduler.Grains.Hosting;
 
@@ -54,6 +56,18 @@ public static class JobSchedulerSiloExtensions
         services.AddJobHandler<NoopHandler>(NoopHandler.Name);
         services.AddJobHandler<SleepHandler>(SleepHandler.Name);
         return services;
+    }
+
+    /// <summary>
+    /// Grain state kept in this silo's memory (the embedded default), stored with Orleans' binary serializer like the
+    /// durable store: the default JSON one drops members equal to their type's default, so a job's retry jitter of 0
+    /// would come back as the 0.2 default after a re-activation.
+    /// </summary>
+    public static ISiloBuilder AddJobSchedulerMemoryStorage(this ISiloBuilder builder)
+    {
+        builder.AddMemoryGrainStorage(StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
+        return builder;
     }
 
     /// <summary>Registers <typeparamref name="THandler"/> as the handler named <paramref name="name"/> (one instance per attempt).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using JobScheduler.Core;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Catalog;
@@ -35,6 +36,7 @@ public sealed partial class JobGrain(
     private static readonly TimeSpan ReminderSlack = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
     private static readonly TimeSpan FireRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IdleAfterSave = TimeSpan.FromMinutes(10);
 
     private IJobGrain _self = null!;
     private FireSchedule? _schedule;
@@ -49,6 +51,8 @@ public sealed partial class JobGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _self = this.AsReference<IJobGrain>();
+        // Earlier versions kept finished executions here too; the query model holds them.
+        state.State.Executions.RemoveAll(r => r.IsTerminal);
         if (Job is { Schedule: not null } job)
         {
             _schedule = FireSchedule.Create(job.Schedule, state.State.PlannedAt);
@@ -66,6 +70,7 @@ public sealed partial class JobGrain(
 
     public async Task<JobWriteResult> PutAsync(JobSpec spec, string owner, bool createOnly)
     {
+        var started = Stopwatch.GetTimestamp();
         var now = clock.Now;
         var errors = JobSpecValidator.ValidateId(JobId).Concat(JobSpecValidator.Validate(spec, rules.Current, now)).ToArray();
         if (errors.Length > 0)
@@ -86,6 +91,7 @@ public sealed partial class JobGrain(
         {
             // A new job (or one re-created after delete) starts with no history.
             state.State.Executions.Clear();
+            state.State.ExecutionCount = 0;
         }
 
         var schedule = FireSchedule.Create(spec.Schedule!, now);
@@ -105,6 +111,13 @@ public sealed partial class JobGrain(
         state.State.PlannedAt = now;
         await SaveAsync(job);
         LogJobSaved(JobId, existing is null ? "created" : "replaced", job.NextFireAt);
+        SchedulerMetrics.RecordStage(SchedulerMetrics.Submission, started);
+        if (job.NextFireAt is not { } next || next - now > IdleAfterSave)
+        {
+            // Nothing to do here for a while: the reminder wakes the job before its fire, so a million jobs far in the
+            // future cost storage rows, not memory.
+            DeactivateOnIdle();
+        }
         return new JobWriteResult { Job = job, Created = existing is null };
     }
 
@@ -118,11 +131,17 @@ public sealed partial class JobGrain(
         }
         _timer?.Dispose();
         _timer = null;
-        foreach (var record in state.State.Executions.Where(r => r.IsTerminal))
+        // Finished executions go with the job; running ones finish, and are dropped by retention by age.
+        while (await catalog.FindExecutionsBeyondAsync(JobId, 0, 1000) is { Count: > 0 } finished)
         {
-            await GrainFactory.GetGrain<IExecutionGrain>(record.Id).ForgetAsync();
+            var forgotten = await Task.WhenAll(finished.Select(id => GrainFactory.GetGrain<IExecutionGrain>(id).ForgetAsync()));
+            if (!forgotten.Any(f => f))
+            {
+                break;
+            }
         }
         state.State.Executions.Clear();
+        state.State.ExecutionCount = 0;
         state.State.Job = job with { State = JobState.Deleted, NextFireAt = null, UpdatedAt = clock.Now };
         state.State.Revision++;
         await state.WriteStateAsync();
@@ -187,7 +206,9 @@ public sealed partial class JobGrain(
             Timeout = overrides?.Timeout ?? job.Timeout,
         };
         var execution = await StartExecutionAsync(request);
+        var writing = Stopwatch.GetTimestamp();
         await state.WriteStateAsync();
+        SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
         return new JobWriteResult { Job = job, ExecutionId = execution.Id };
     }
 
@@ -218,6 +239,10 @@ public sealed partial class JobGrain(
     {
         var settings = options.CurrentValue;
         var now = clock.Now;
+        if (job.NextFireAt is { } due && due <= now)
+        {
+            SchedulerMetrics.RecordStage(SchedulerMetrics.Fire, now - due);
+        }
         var plan = MisfirePlanner.Plan(schedule, job.NextFireAt, now, settings.MisfireThreshold, job.Misfire, settings.MaxCatchUpFires);
         if (plan.Fire.Count == 0 && plan.NextFireAt == job.NextFireAt)
         {
@@ -248,11 +273,16 @@ public sealed partial class JobGrain(
 
     public Task ExecutionChangedAsync(string executionId, ExecutionState executionState)
     {
-        var record = state.State.Executions.FindLast(r => r.Id == executionId);
-        if (record is not null && !record.IsTerminal)
+        var records = state.State.Executions;
+        var index = records.FindLastIndex(r => r.Id == executionId);
+        if (index >= 0)
         {
-            // Kept in memory only: the record is a hint until terminal, and the next write of the job persists it.
-            record.State = executionState;
+            // Kept in memory only: the next write of the job persists it (a stale record is asked about before use).
+            records[index].State = executionState;
+            if (records[index].IsTerminal)
+            {
+                records.RemoveAt(index);
+            }
         }
         return Task.CompletedTask;
     }
@@ -300,6 +330,7 @@ public sealed partial class JobGrain(
                 running.Add(record.Id);
             }
         }
+        state.State.Executions.RemoveAll(r => r.IsTerminal);
         return running;
     }
 
@@ -321,43 +352,53 @@ public sealed partial class JobGrain(
         var id = ExecutionId.For(JobId, request.ScheduledAt);
         var info = await GrainFactory.GetGrain<IExecutionGrain>(id).StartAsync(request);
         var records = state.State.Executions;
-        if (records.FindLast(r => r.Id == id) is { } record)
+        var index = records.FindLastIndex(r => r.Id == id);
+        if (index < 0)
         {
-            record.State = info.State;
+            // New (a repeated fire of the same instant lands on the same execution and is not counted twice).
+            state.State.ExecutionCount++;
+            if (!info.IsTerminal)
+            {
+                records.Add(new ExecutionRecord { Id = id, ScheduledAt = request.ScheduledAt, State = info.State });
+            }
         }
-        else
+        else if (info.IsTerminal)
         {
-            records.Add(new ExecutionRecord { Id = id, ScheduledAt = request.ScheduledAt, State = info.State });
+            records.RemoveAt(index);
         }
         await PruneHistoryAsync();
         return info;
     }
 
-    /// <summary>Drops the oldest finished executions beyond the retention bound.</summary>
+    /// <summary>
+    /// Drops the oldest finished executions beyond the retention bound, found through the query model. Small bounds
+    /// are kept exactly; from 100 up, pruning waits until a tenth more have gathered, so that it costs one query per
+    /// batch rather than one per execution.
+    /// </summary>
     private async Task PruneHistoryAsync()
     {
-        var records = state.State.Executions;
-        var excess = records.Count - options.CurrentValue.MaxExecutionsPerJob;
-        for (var i = 0; i < records.Count && excess > 0;)
+        var keep = options.CurrentValue.MaxExecutionsPerJob;
+        var slack = keep >= 100 ? keep / 10 : 0;
+        if (state.State.ExecutionCount <= keep + slack)
         {
-            if (records[i].IsTerminal && await GrainFactory.GetGrain<IExecutionGrain>(records[i].Id).ForgetAsync())
-            {
-                records.RemoveAt(i);
-                excess--;
-            }
-            else
-            {
-                i++;
-            }
+            return;
         }
+        var beyond = await catalog.FindExecutionsBeyondAsync(JobId, keep, 1000);
+        await Task.WhenAll(beyond.Select(id => GrainFactory.GetGrain<IExecutionGrain>(id).ForgetAsync()));
+        // Executions still running beyond the bound are found again at the next prune.
+        state.State.ExecutionCount = keep;
     }
 
     private async Task SaveAsync(JobInfo job)
     {
         state.State.Job = job;
         state.State.Revision++;
+        var writing = Stopwatch.GetTimestamp();
         await state.WriteStateAsync();
+        SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
+        writing = Stopwatch.GetTimestamp();
         await catalog.SaveJobAsync(job, state.State.Revision);
+        SchedulerMetrics.RecordStage(SchedulerMetrics.History, writing);
         await SyncReminderAsync();
         ArmTimer();
     }

@@ -83,8 +83,9 @@ public sealed partial class ClusterNodesGrain(
         node.Usage = report;
         node.LastHeartbeat = DateTimeOffset.UtcNow;
         node.Dead = false;
-        // After this ledger moved (its silo died), the nodes' reports bring back what runs where.
-        foreach (var running in report.Running.Where(r => !_reservations.ContainsKey(r.ExecutionId)))
+        // After this ledger moved (its silo died), the nodes' reports bring back what runs where. Attempts that reserve
+        // nothing are not the ledger's business (they run where their execution lives); the report lists them.
+        foreach (var running in report.Running.Where(r => (r.CpuMillis > 0 || r.MemoryMb > 0) && !_reservations.ContainsKey(r.ExecutionId)))
         {
             Reserve(new ReservationRequest(running.ExecutionId, running.Attempt, running.CpuMillis, running.MemoryMb, 0, default), node);
         }
@@ -104,7 +105,7 @@ public sealed partial class ClusterNodesGrain(
             MemoryMb = n.MemoryMb,
             ReservedCpuMillis = n.ReservedCpu,
             ReservedMemoryMb = n.ReservedMemory,
-            Running = [.. n.Running.Order(StringComparer.Ordinal)],
+            Running = [.. n.Running.Union(n.Dead ? [] : n.Usage?.Running.Select(r => r.ExecutionId) ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
             CpuUsagePercent = n.Usage?.CpuUsagePercent ?? 0,
             MemoryUsedMb = n.Usage?.MemoryUsedMb ?? 0,
             ProcessCpuPercent = n.Usage?.ProcessCpuPercent ?? 0,

@@ -13,6 +13,7 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
 
     private readonly ConcurrentDictionary<string, LiveAttempt> _attempts = new(StringComparer.Ordinal);
     private readonly Lock _sampleLock = new();
+    private long _nextPurge;
     private (TimeSpan Cpu, long Ticks) _lastProcess;
     private (long Idle, long Total) _lastHost;
 
@@ -64,6 +65,13 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
 
     private void Purge()
     {
+        // At most once a second: the walk is over every attempt kept, and starts can come by the thousand.
+        var now = Environment.TickCount64;
+        var due = Interlocked.Read(ref _nextPurge);
+        if (now < due || Interlocked.CompareExchange(ref _nextPurge, now + 1000, due) != due)
+        {
+            return;
+        }
         foreach (var (key, live) in _attempts)
         {
             if (live.FinishedAt is { } at && DateTimeOffset.UtcNow - at > FinishedRetention)

@@ -40,6 +40,23 @@ public interface IJobGrain : IGrainWithStringKey
     Task ExecutionChangedAsync(string executionId, ExecutionState state);
 }
 
+/// <summary>
+/// Creates or replaces many jobs in one call; a stateless worker on every silo, key 0. Each item goes to its
+/// <see cref="IJobGrain"/> (at most <see cref="JobBatch.MaxInFlight"/> at a time) and is validated on its own: an
+/// invalid item fails alone and the others are stored. A batch that is malformed as a whole (see
+/// <see cref="JobBatch.Validate"/>) is refused and nothing of it is written.
+/// </summary>
+[Alias("JobScheduler.IJobBatchGrain")]
+public interface IJobBatchGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// An item with an id creates or replaces that job (like <c>PUT</c>); one without creates a job with a generated
+    /// id (like <c>POST</c>). Results are in input order.
+    /// </summary>
+    [Alias("PutMany")]
+    Task<JobBatchWriteResult> PutManyAsync(JobBatchItem[] items, string owner);
+}
+
 /// <summary>One execution (one fire of a job), keyed by its deterministic id.</summary>
 [Alias("JobScheduler.IExecutionGrain")]
 public interface IExecutionGrain : IGrainWithStringKey

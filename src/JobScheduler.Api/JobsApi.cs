@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace JobScheduler.Api;
 
 /// <summary>
-/// <c>/api/jobs</c>: create, replace, read, list, delete, pause, resume, trigger, and a job's executions.
+/// <c>/api/jobs</c>: create (one or a batch), replace, read, list, delete, pause, resume, trigger, and a job's executions.
 /// Until authentication lands the caller's identity is the <c>X-User</c> header (default <c>anonymous</c>).
 /// </summary>
 public static class JobsApi
@@ -19,6 +19,10 @@ public static class JobsApi
         var group = routes.MapGroup("/api/jobs").WithTags("Jobs");
         group.MapPost("/", CreateJob).WithName("CreateJob").WithSummary("Create a job with a generated id.")
             .Accepts<JobSpec>("application/json").Produces<JobInfo>(StatusCodes.Status201Created);
+        // A literal segment outranks "{id}", and no POST takes "/{id}" alone: PUT and GET /api/jobs/batch still reach a job called "batch".
+        group.MapPost("/batch", CreateJobs).WithName("CreateJobs")
+            .WithSummary("Create or replace up to 1000 jobs; each item succeeds or fails on its own.")
+            .Accepts<JobBatchRequest>("application/json").Produces<JobBatchResponse>();
         group.MapPut("/{id}", PutJob).WithName("PutJob").WithSummary("Create or replace the job with this id (idempotent).")
             .Accepts<JobSpec>("application/json");
         group.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("List jobs by owner, state and tag, ordered by id.");
@@ -44,6 +48,44 @@ public static class JobsApi
         return result.IsValid
             ? TypedResults.Created($"/api/jobs/{id}", result.Job)
             : WriteProblem(id, result);
+    }
+
+    /// <summary>
+    /// <c>POST /api/jobs/batch</c>: 200 with one result per item, in order; an invalid item fails alone and its errors
+    /// name fields as <c>jobs[i].…</c>. A batch malformed as a whole is a problem response and stores nothing.
+    /// </summary>
+    public static async Task<Results<Ok<JobBatchResponse>, ProblemHttpResult>> CreateJobs(HttpRequest request, IGrainFactory grains)
+    {
+        var (body, problem) = await RequestBody.ReadAsync<JobBatchRequest>(request, required: true);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var items = body!.Jobs?.Select(j => j is null ? null! : new JobBatchItem(j.Id, j.ToSpec())).ToArray();
+        // Checked here as well as in the grain so that a refused batch is not shipped to a silo.
+        if (JobBatch.Validate(items) is { Count: > 0 } batchErrors)
+        {
+            return Problems.Validation(StatusCodes.Status422UnprocessableEntity, batchErrors, "The batch is not valid; no job was stored.");
+        }
+        var written = await grains.GetGrain<IJobBatchGrain>(0).PutManyAsync(items!, UserOf(request));
+        if (!written.IsValid)
+        {
+            return Problems.Validation(StatusCodes.Status422UnprocessableEntity, written.Errors, "The batch is not valid; no job was stored.");
+        }
+        return TypedResults.Ok(new JobBatchResponse(
+        [
+            .. written.Results.Select((result, i) => new JobBatchItemResult(
+                items![i].Id ?? result.Job?.Id,
+                result switch
+                {
+                    { IsValid: true, Created: true } => StatusCodes.Status201Created,
+                    { IsValid: true } => StatusCodes.Status200OK,
+                    { Conflict: true } => StatusCodes.Status409Conflict,
+                    _ => StatusCodes.Status422UnprocessableEntity,
+                },
+                result.IsValid ? result.Job : null,
+                [.. result.Errors.Select(e => e with { Field = $"jobs[{i}].{e.Field}" })])),
+        ]));
     }
 
     public static async Task<Results<Ok<JobInfo>, Created<JobInfo>, ProblemHttpResult>> PutJob(string id, HttpRequest request, IGrainFactory grains)

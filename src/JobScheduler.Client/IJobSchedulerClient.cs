@@ -14,6 +14,15 @@ public interface IJobSchedulerClient
     /// <summary>Creates a job with a generated id.</summary>
     Task<JobInfo> ScheduleAsync(JobSpec spec, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates or replaces many jobs in few calls: an item with an id creates or replaces that job (as
+    /// <see cref="ScheduleAsync(string, JobSpec, CancellationToken)"/>), one without creates a job with a generated id.
+    /// Each item is validated on its own: an invalid one is reported in its result and the others are stored. Results
+    /// are in input order. Lists over <see cref="JobBatch.MaxItems"/> go in chunks of that size, one after another.
+    /// A list with a null item or an id given twice throws <see cref="JobValidationException"/> and stores nothing.
+    /// </summary>
+    Task<IReadOnlyList<JobBatchResult>> ScheduleManyAsync(IReadOnlyList<JobBatchItem> items, CancellationToken cancellationToken = default);
+
     Task<JobInfo?> GetJobAsync(string id, CancellationToken cancellationToken = default);
 
     /// <summary>Jobs ordered by id; pass <see cref="Page{T}.Next"/> back as <see cref="JobQuery.Cursor"/> for the next page.</summary>
@@ -43,6 +52,15 @@ public interface IJobSchedulerClient
     /// <see cref="JobSchedulerClientOptions.WaitPollInterval"/> throws <see cref="JobNotFoundException"/>.
     /// </summary>
     Task<ExecutionInfo> WaitForCompletionAsync(string executionId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// One item of <see cref="IJobSchedulerClient.ScheduleManyAsync"/>: the job's id (null when it was to be generated and
+/// nothing was stored), the stored job, or the errors (fields named within the item, e.g. <c>schedule.expression</c>).
+/// </summary>
+public sealed record JobBatchResult(string? Id, JobInfo? Job, bool Created, IReadOnlyList<FieldError> Errors)
+{
+    public bool IsStored => Errors.Count == 0;
 }
 
 /// <summary>A job definition or trigger was rejected; <see cref="Errors"/> names each bad field.</summary>

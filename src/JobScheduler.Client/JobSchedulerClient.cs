@@ -21,6 +21,31 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
         return result.IsValid ? result.Job! : throw new JobValidationException(result.Errors);
     }
 
+    public async Task<IReadOnlyList<JobBatchResult>> ScheduleManyAsync(IReadOnlyList<JobBatchItem> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count == 0)
+        {
+            return [];
+        }
+        // The whole list is checked before the first chunk goes, so that a bad list stores nothing.
+        if (JobBatch.Validate(items, maxItems: int.MaxValue) is { Count: > 0 } errors)
+        {
+            throw new JobValidationException(errors);
+        }
+        var results = new List<JobBatchResult>(items.Count);
+        foreach (var chunk in items.Chunk(JobBatch.MaxItems))
+        {
+            var written = await cluster.GetGrain<IJobBatchGrain>(0).PutManyAsync(chunk, _options.Owner).WaitAsync(cancellationToken);
+            if (!written.IsValid)
+            {
+                throw new JobValidationException(written.Errors);
+            }
+            results.AddRange(written.Results.Select((r, i) => new JobBatchResult(chunk[i].Id ?? r.Job?.Id, r.IsValid ? r.Job : null, r.Created, r.Errors)));
+        }
+        return results;
+    }
+
     public Task<JobInfo?> GetJobAsync(string id, CancellationToken cancellationToken = default) =>
         Job(id).GetAsync().WaitAsync(cancellationToken);
 

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using JobScheduler.Client;
+using JobScheduler.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JobScheduler.Benchmarks;
+
+/// <summary>The server in this process, an SDK client connected through its TCP gateway, and an HTTP client for its REST API.</summary>
+internal sealed class BenchHost : IAsyncDisposable
+{
+    private BenchHost(WebApplication server, IHost clientHost, HttpClient http, TimeSpan serverStart)
+    {
+        Server = server;
+        ClientHost = clientHost;
+        Http = http;
+        ServerStart = serverStart;
+        Client = clientHost.Services.GetRequiredService<IJobSchedulerClient>();
+    }
+
+    public WebApplication Server { get; }
+
+    public IHost ClientHost { get; }
+
+    public IJobSchedulerClient Client { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>From building the server until its <c>StartAsync</c> returned (silo up, REST API listening).</summary>
+    public TimeSpan ServerStart { get; }
+
+    public static async Task<BenchHost> StartAsync(BenchmarkOptions options)
+    {
+        var gatewayPort = FreePort();
+        var serverArgs = new List<string>
+        {
+            "--urls=http://127.0.0.1:0",
+            "--environment=Production",
+            $"--Orleans:SiloPort={FreePort()}",
+            $"--Orleans:GatewayPort={gatewayPort}",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:JobScheduler.Server.StartupBanner=Error",
+        };
+        if (options.Storage == "postgres")
+        {
+            serverArgs.AddRange(["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={options.Connection}"]);
+        }
+        var clock = Stopwatch.StartNew();
+        var server = JobSchedulerServer.Build([.. serverArgs]);
+        await server.StartAsync();
+        var serverStart = clock.Elapsed;
+        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+
+        var clientBuilder = Host.CreateApplicationBuilder();
+        clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        clientBuilder.Services.AddJobSchedulerClient(o => o.Gateways = [$"127.0.0.1:{gatewayPort}"]);
+        var clientHost = clientBuilder.Build();
+        await clientHost.StartAsync();
+        return new BenchHost(server, clientHost, http, serverStart);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await ClientHost.StopAsync();
+        ClientHost.Dispose();
+        await Server.StopAsync();
+        await Server.DisposeAsync();
+    }
+
+    /// <summary>A free port below Linux's ephemeral range, so outgoing connections do not take it before the silo binds.</summary>
+    private static int FreePort()
+    {
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
+    }
+}

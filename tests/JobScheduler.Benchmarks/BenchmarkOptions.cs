@@ -1,0 +1,44 @@
+namespace JobScheduler.Benchmarks;
+
+/// <summary>How jobs are submitted: one SDK call per job, the SDK's batch call, or REST batches over HTTP.</summary>
+internal enum SubmitPath
+{
+    Sdk,
+    Batch,
+    Rest,
+}
+
+/// <summary>Command-line options; see docs/benchmarks.md.</summary>
+internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string Storage, string? Connection, string? JsonPath, SubmitPath Submit)
+{
+    public static readonly string[] AllWorkloads = ["burst", "spread", "immediate", "sustained", "scale"];
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        var storage = (Value("--storage") ?? "memory").ToLowerInvariant();
+        if (storage is not ("memory" or "postgres"))
+        {
+            throw new ArgumentException("--storage is memory or postgres.");
+        }
+        var connection = Value("--connection") ?? Environment.GetEnvironmentVariable("JOBSCHEDULER_BENCH_POSTGRES");
+        if (storage == "postgres" && string.IsNullOrEmpty(connection))
+        {
+            throw new ArgumentException("--storage postgres needs --connection \"Host=…;Database=…\" (an empty database is best).");
+        }
+        var workloads = (Value("--workload") ?? string.Join(",", AllWorkloads)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (workloads.FirstOrDefault(w => !AllWorkloads.Contains(w)) is { } unknown)
+        {
+            throw new ArgumentException($"Unknown workload '{unknown}': {string.Join(", ", AllWorkloads)}.");
+        }
+        var submit = (Value("--submit") ?? "batch").ToLowerInvariant() switch
+        {
+            "sdk" => SubmitPath.Sdk,
+            "batch" => SubmitPath.Batch,
+            "rest" => SubmitPath.Rest,
+            var other => throw new ArgumentException($"--submit is sdk, batch or rest, not '{other}'."),
+        };
+        return new BenchmarkOptions(quick, workloads, storage, connection, Value("--json"), submit);
+    }
+}

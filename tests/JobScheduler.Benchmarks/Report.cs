@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace JobScheduler.Benchmarks;
+
+/// <summary>One workload's figures: one row of the main table (or of the scale table), and one object of the JSON.</summary>
+internal sealed record WorkloadResult(
+    string Workload,
+    string Storage,
+    string Submit,
+    int Jobs,
+    double SubmittedPerSecond,
+    double? LatenessP50Ms,
+    double? LatenessP95Ms,
+    double? LatenessP99Ms,
+    double? LatenessMaxMs,
+    double? LastFinishedSeconds,
+    double? ExecutionsPerSecond,
+    int? Dropped)
+{
+    /// <summary>sustained: CPU of the benchmark process (server and client), percent of one core.</summary>
+    public double? CpuPercent { get; init; }
+
+    /// <summary>sustained: executions in history (<c>/api/stats</c>) before and after, and how many the run was due to add.</summary>
+    public HistoryRows? History { get; init; }
+
+    public ScaleResult? Scale { get; init; }
+
+    public StageSummary[] Stages { get; init; } = [];
+}
+
+/// <summary>sustained: execution records counted through the API.</summary>
+internal sealed record HistoryRows(long Before, long After, long Expected, long FoundSucceeded)
+{
+    public long Written => After - Before;
+}
+
+/// <summary>The scale workload: creation rate, memory, and (PostgreSQL) a restart of the server on the same database.</summary>
+internal sealed record ScaleResult(
+    int Jobs,
+    double CreateSeconds,
+    double HeapBeforeMiB,
+    double HeapMiB,
+    double WorkingSetMiB,
+    double? StopSeconds = null,
+    double? RestartReadySeconds = null,
+    double? FiringAgainSeconds = null,
+    double? HeapAfterRestartMiB = null,
+    double? WorkingSetAfterRestartMiB = null);
+
+internal static class Report
+{
+    public static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    public static void Print(IReadOnlyList<WorkloadResult> results)
+    {
+        var timed = results.Where(r => r.Scale is null).ToArray();
+        if (timed.Length > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| workload | storage | submit | jobs | submitted/s | lateness p50 ms | p95 ms | p99 ms | max ms | last finished s | executions/s | dropped |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in timed)
+            {
+                Line($"| {r.Workload} | {r.Storage} | {r.Submit} | {r.Jobs} | {r.SubmittedPerSecond:0} | {r.LatenessP50Ms:0.0} | {r.LatenessP95Ms:0.0} | {r.LatenessP99Ms:0.0} | {r.LatenessMaxMs:0.0} | {r.LastFinishedSeconds:0.00} | {r.ExecutionsPerSecond:0} | {r.Dropped} |");
+            }
+            foreach (var r in timed.Where(r => r.History is not null))
+            {
+                var h = r.History!;
+                Line($"\n{r.Workload} ({r.Storage}): CPU {r.CpuPercent:0}% of one core (server and client); history rows {h.Before} → {h.After} (+{h.Written}); {h.Expected} executions expected in the window, {h.FoundSucceeded} listed and succeeded, {r.Dropped} dropped");
+            }
+        }
+
+        var scaled = results.Where(r => r.Scale is not null).ToArray();
+        if (scaled.Length > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| scale | storage | submit | jobs | create s | created/s | GC heap MiB before → after | bytes/job | working set MiB | stop s | restart ready s | firing again s | GC heap after restart MiB | working set after restart MiB |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in scaled)
+            {
+                var s = r.Scale!;
+                var perJob = (s.HeapMiB - s.HeapBeforeMiB) * 1024 * 1024 / s.Jobs;
+                Line($"| scale | {r.Storage} | {r.Submit} | {s.Jobs} | {s.CreateSeconds:0.0} | {r.SubmittedPerSecond:0} | {s.HeapBeforeMiB:0} → {s.HeapMiB:0} | {perJob:0} | {s.WorkingSetMiB:0} | {Na(s.StopSeconds, "0.0")} | {Na(s.RestartReadySeconds, "0.0")} | {Na(s.FiringAgainSeconds, "0.0")} | {Na(s.HeapAfterRestartMiB, "0")} | {Na(s.WorkingSetAfterRestartMiB, "0")} |");
+            }
+        }
+
+        foreach (var r in results)
+        {
+            Console.WriteLine();
+            if (r.Stages.Length == 0)
+            {
+                Console.WriteLine($"stages — {r.Workload} ({r.Storage}): no stage metrics");
+                continue;
+            }
+            Console.WriteLine($"stages — {r.Workload} ({r.Storage}):");
+            Console.WriteLine();
+            Console.WriteLine("| stage | count | mean ms | p50 ms | p99 ms | max ms |");
+            Console.WriteLine("|---|---|---|---|---|---|");
+            foreach (var s in r.Stages)
+            {
+                Line($"| {s.Stage} | {s.Count} | {s.MeanMs:0.00} | {s.P50Ms:0.00} | {s.P99Ms:0.00} | {s.MaxMs:0.00} |");
+            }
+        }
+    }
+
+    private static string Na(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "n/a";
+
+    private static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
+}

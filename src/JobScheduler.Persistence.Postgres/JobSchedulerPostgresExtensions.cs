@@ -76,11 +76,11 @@ public static class JobSchedulerPostgresExtensions
             o.ConnectionString = connectionString;
         });
         silo.AddJobSchedulerPostgresStorage();
-        silo.UseAdoNetReminderService(o =>
-        {
-            o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
-        });
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(sp => new PostgresReminderTable(
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<PostgresBatcher>()));
         silo.Services.AddSingleton<IJobCatalog, PostgresJobCatalog>();
         return silo;
     }

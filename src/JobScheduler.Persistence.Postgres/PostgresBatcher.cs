@@ -9,8 +9,8 @@ namespace JobScheduler.Persistence.Postgres;
 /// awaits its own statement and gets its own row count or rows, but whatever is queued when a connection comes free
 /// goes to PostgreSQL as one batch: one round trip, one implicit transaction, one commit.
 /// <para>
-/// Under light load a statement goes out alone at once (nothing waits for a batch to fill). Writes and reads travel in
-/// separate batches. A batch is all-or-nothing; if one statement fails with a PostgreSQL error, the batch is re-run
+/// Under light load a statement goes out alone at once (nothing waits for a batch to fill). Statements that return rows
+/// travel in batches of their own. A batch is all-or-nothing; if one statement fails with a PostgreSQL error, the batch is re-run
 /// one statement at a time so that only that statement's caller sees the error. A connection error fails the whole
 /// batch; its callers retry as they would a single statement.
 /// </para>
@@ -45,7 +45,10 @@ public sealed class PostgresBatcher : IAsyncDisposable
         return Enqueue(_writes, pending).ContinueWith(static t => (int)t.Result!, TaskContinuationOptions.ExecuteSynchronously);
     }
 
-    /// <summary>Runs a query (a SELECT) and reads its single result set with <paramref name="read"/>.</summary>
+    /// <summary>
+    /// Runs a statement that returns exactly one result set (a SELECT, or a write with RETURNING) and reads it with
+    /// <paramref name="read"/>.
+    /// </summary>
     public async Task<T> QueryAsync<T>(string sql, NpgsqlParameter[] parameters, Func<NpgsqlDataReader, T> read)
     {
         var pending = new Pending(sql, parameters, reader => read(reader));
@@ -127,12 +130,12 @@ public sealed class PostgresBatcher : IAsyncDisposable
         var results = new object?[batch.Count];
         await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            // Every statement is a SELECT, so each has exactly one result set, in order.
+            // Every statement returns rows, so each has exactly one result set, in order.
             for (var i = 0; i < batch.Count; i++)
             {
                 if (i > 0 && !await reader.NextResultAsync().ConfigureAwait(false))
                 {
-                    throw new InvalidOperationException("A batched query returned no result set; only SELECTs may be batched as reads.");
+                    throw new InvalidOperationException("A batched query returned no result set; only statements that return rows may be batched as queries.");
                 }
                 try
                 {

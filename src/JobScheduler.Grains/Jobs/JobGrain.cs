@@ -463,7 +463,9 @@ public sealed partial class JobGrain(
             // A zero due time can lose the first tick in Orleans; a second is ample since the timer does the precise work.
             due = TimeSpan.FromSeconds(1);
         }
+        var writing = Stopwatch.GetTimestamp();
         await this.RegisterOrUpdateReminder(ReminderName, due, ReminderPeriod);
+        SchedulerMetrics.RecordStage(SchedulerMetrics.Reminder, writing);
         _reminderFirstTick = now + due;
         _reminderChecked = true;
     }

@@ -65,7 +65,7 @@ public static class JobSchedulerServer
                 {
                     silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
                     silo.AddJobSchedulerMemoryStorage();
-                    silo.UseInMemoryReminderService();
+                    silo.AddJobSchedulerMemoryReminders();
                 }
                 silo.AddJobScheduler();
                 configureSilo?.Invoke(silo);

@@ -32,7 +32,7 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddJobSchedulerMemoryStorage();
-            silo.UseInMemoryReminderService();
+            silo.AddJobSchedulerMemoryReminders();
             silo.Services.AddSingleton(new SchedulerClock(fakeClock ? Clock : TimeProvider.System));
             silo.AddJobScheduler(options =>
             {

@@ -168,4 +168,22 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
         Assert.Empty((await _catalog.QueryJobsAsync(new JobQuery())).Items);
         Assert.Empty((await _catalog.QueryExecutionsAsync("gone", new ExecutionQuery())).Items);
     }
+
+    [Fact]
+    public async Task FindExecutionsBeyond_ReturnsTheOldestFinishedOnesPastTheNewestKept()
+    {
+        // Minutes 0..5: the oldest (0) still runs, so retention cannot drop it; the newest three are kept.
+        await _catalog.SaveExecutionAsync(Execution("kept", 0, ExecutionState.Running), 1);
+        for (var n = 1; n <= 5; n++)
+        {
+            await _catalog.SaveExecutionAsync(Execution("kept", n, ExecutionState.Succeeded), 1);
+        }
+        await _catalog.SaveExecutionAsync(Execution("other", 0, ExecutionState.Succeeded), 1);
+
+        var beyond = await _catalog.FindExecutionsBeyondAsync("kept", keep: 3, limit: 10);
+
+        Assert.Equal([ExecutionId.For("kept", T0.AddMinutes(1)), ExecutionId.For("kept", T0.AddMinutes(2))], beyond);
+        Assert.Equal([ExecutionId.For("kept", T0.AddMinutes(1))], await _catalog.FindExecutionsBeyondAsync("kept", keep: 3, limit: 1));
+        Assert.Empty(await _catalog.FindExecutionsBeyondAsync("kept", keep: 6, limit: 10));
+    }
 }

@@ -4,6 +4,7 @@ using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -59,14 +60,25 @@ public static class JobSchedulerSiloExtensions
     }
 
     /// <summary>
-    /// Grain state kept in this silo's memory (the embedded default), stored with Orleans' binary serializer like the
-    /// durable store: the default JSON one drops members equal to their type's default, so a job's retry jitter of 0
-    /// would come back as the 0.2 default after a re-activation.
+    /// Grain state kept in this silo's memory (the embedded default): <see cref="InProcessGrainStorage"/>, in Orleans'
+    /// binary serializer like the durable store (Orleans' default JSON one drops members equal to their type's
+    /// default, so a retry jitter of 0 would come back as the 0.2 default after a re-activation).
     /// </summary>
     public static ISiloBuilder AddJobSchedulerMemoryStorage(this ISiloBuilder builder)
     {
-        builder.AddMemoryGrainStorage(StorageName, storage => storage.Configure<Serializer>((o, serializer) =>
-            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
+        builder.Services.AddGrainStorage(StorageName, (sp, _) =>
+            new InProcessGrainStorage(new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
+        return builder;
+    }
+
+    /// <summary>
+    /// Durable-for-the-process reminders in this silo's memory (<see cref="InProcessReminderTable"/>), for the embedded
+    /// default. One silo only: each silo would have a table of its own.
+    /// </summary>
+    public static ISiloBuilder AddJobSchedulerMemoryReminders(this ISiloBuilder builder)
+    {
+        builder.AddReminders();
+        builder.Services.AddSingleton<IReminderTable, InProcessReminderTable>();
         return builder;
     }
 

@@ -39,11 +39,8 @@ public sealed class PostgresBatcher : IAsyncDisposable
     }
 
     /// <summary>Runs a statement that returns no rows; the result is the number of rows it affected.</summary>
-    public Task<int> ExecuteAsync(string sql, params NpgsqlParameter[] parameters)
-    {
-        var pending = new Pending(sql, parameters, null);
-        return Enqueue(_writes, pending).ContinueWith(static t => (int)t.Result!, TaskContinuationOptions.ExecuteSynchronously);
-    }
+    public async Task<int> ExecuteAsync(string sql, params NpgsqlParameter[] parameters) =>
+        (int)(await Enqueue(_writes, new Pending(sql, parameters, null)))!;
 
     /// <summary>
     /// Runs a statement that returns exactly one result set (a SELECT, or a write with RETURNING) and reads it with

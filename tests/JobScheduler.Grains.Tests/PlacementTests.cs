@@ -2,6 +2,9 @@ using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace JobScheduler.Grains.Tests;
@@ -10,6 +13,10 @@ namespace JobScheduler.Grains.Tests;
 public sealed class TwoNodeCluster : IAsyncLifetime
 {
     private readonly MemoryJobCatalog _catalog = new();
+
+    // One store for both in-process silos, as PostgreSQL would be: a grain re-activated on the other silo finds its state.
+    private readonly InProcessGrainStorage _storage = new(new OrleansGrainStorageSerializer(
+        new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>()));
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -20,7 +27,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddJobSchedulerMemoryStorage();
+            silo.Services.AddGrainStorage(JobSchedulerSiloExtensions.StorageName, (_, _) => _storage);
             silo.UseInMemoryReminderService();
             // One query model for both in-process silos, as PostgreSQL would be.
             silo.Services.AddSingleton<IJobCatalog>(_catalog);

@@ -62,7 +62,8 @@ public static class JobSchedulerSiloExtensions
     /// <summary>
     /// Grain state kept in this silo's memory (the embedded default): <see cref="InProcessGrainStorage"/>, in Orleans'
     /// binary serializer like the durable store (Orleans' default JSON one drops members equal to their type's
-    /// default, so a retry jitter of 0 would come back as the 0.2 default after a re-activation).
+    /// default, so a retry jitter of 0 would come back as the 0.2 default after a re-activation). One silo only: each
+    /// silo would have a store of its own.
     /// </summary>
     public static ISiloBuilder AddJobSchedulerMemoryStorage(this ISiloBuilder builder)
     {

@@ -34,6 +34,11 @@ internal sealed partial class DatabaseStartup(
                 // Wrong password, no such role or no such database: retrying will not help.
                 throw new InvalidOperationException($"PostgreSQL at {target} refused the connection: {ex.MessageText} ({ex.SqlState}). Check ConnectionStrings:Postgres.", ex);
             }
+            catch (PostgresException ex) when (ex.SqlState is "P0001")
+            {
+                // A migration refused the database (see its message): retrying will not help.
+                throw new InvalidOperationException($"PostgreSQL at {target}: {ex.MessageText}", ex);
+            }
             catch (Exception ex) when (IsTransient(ex) && DateTimeOffset.UtcNow + backoff < deadline)
             {
                 LogDatabaseUnavailable(target, attempt, ex.Message, backoff);

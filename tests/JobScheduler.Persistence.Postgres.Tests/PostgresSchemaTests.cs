@@ -65,6 +65,23 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migration5_OnADatabaseWithGrainStateOfAnOlderBuild_RefusesRatherThanLoseIt()
+    {
+        await using var dataSource = _database.CreateDataSource();
+        await Schema(dataSource).EnsureAsync(apply: true, CancellationToken.None);
+        // A database at schema 4 whose grain state an older build wrote to OrleansStorage.
+        await _database.ScalarAsync("DELETE FROM js_schema_migrations WHERE version = 5 RETURNING version");
+        await _database.ScalarAsync(
+            "INSERT INTO OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, ServiceId, PayloadBinary, Version) " +
+            "VALUES (1, 0, 0, 1, 'job', 'jobscheduler', '\\x01', 1) RETURNING Version");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => Schema(dataSource).EnsureAsync(apply: true, CancellationToken.None));
+
+        Assert.Contains("OrleansStorage", error.MessageText);
+        Assert.Equal(4, await _database.ScalarAsync("SELECT max(version) FROM js_schema_migrations"));
+    }
+
+    [Fact]
     public async Task Ensure_AgainstANewerSchema_Refuses()
     {
         await using var dataSource = _database.CreateDataSource();

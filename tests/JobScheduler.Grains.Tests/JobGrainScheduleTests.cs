@@ -1,3 +1,8 @@
+using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
 namespace JobScheduler.Grains.Tests;
 
 /// <summary>
@@ -180,6 +185,26 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
         await BlockingHandler.Started(ExecutionId.For(job.Id, first.AddSeconds(1)));
         await Job(job.Id).PauseAsync();
         BlockingHandler.Release(ExecutionId.For(job.Id, first.AddSeconds(1)));
+    }
+
+    [Fact]
+    public async Task JobState_StaysSmall_WhenExecutionsEndWhileTheJobIsNotActive()
+    {
+        var job = await CreateAsync("comes-and-goes", new JobSpec { Schedule = ScheduleSpec.Manual(), Action = Noop });
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        for (var i = 0; i < 40; i++)
+        {
+            var result = await Job(job.Id).TriggerAsync(null);
+            await fixture.CompletedAsync(result.ExecutionId!);
+            // The job heard of the end but has not written since; deactivating it now leaves that record stale in storage.
+            await management.ForceActivationCollection(TimeSpan.Zero);
+        }
+
+        var stored = new GrainState<JobGrainState>();
+        await fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(JobSchedulerSiloExtensions.StorageName)
+            .ReadStateAsync("job", GrainId.Create("job", job.Id), stored);
+        Assert.InRange(stored.State!.Executions.Count, 0, 17);
+        Assert.Equal(ClusterFixture.MaxExecutionsPerJob, (await ExecutionsAsync(job.Id)).Length);
     }
 
     [Fact]

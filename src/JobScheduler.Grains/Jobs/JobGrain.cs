@@ -43,6 +43,8 @@ public sealed partial class JobGrain(
     private ITimer? _timer;
     private DateTimeOffset? _reminderFirstTick;
     private bool _reminderChecked;
+    private int _recordsCheckAt = MinRecordsCheck;
+    private const int MinRecordsCheck = 16;
 
     private JobInfo? Job => state.State.Job is { State: not JobState.Deleted } job ? job : null;
 
@@ -360,6 +362,13 @@ public sealed partial class JobGrain(
             if (!info.IsTerminal)
             {
                 records.Add(new ExecutionRecord { Id = id, ScheduledAt = request.ScheduledAt, State = info.State });
+            }
+            if (records.Count > _recordsCheckAt)
+            {
+                // An execution that ended while this job was not active (or after its last write) left a stale record:
+                // now and then ask the executions themselves, so the list stays as short as what really runs.
+                await RunningExecutionsAsync();
+                _recordsCheckAt = Math.Max(MinRecordsCheck, records.Count * 2);
             }
         }
         else if (info.IsTerminal)

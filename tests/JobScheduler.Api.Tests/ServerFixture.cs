@@ -1,8 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using JobScheduler.Client;
 using JobScheduler.Server;
+using JobScheduler.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -26,12 +25,12 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var gatewayPort = FreePort();
+        var gatewayPort = LoopbackPorts.Free();
         _server = JobSchedulerServer.Build(
         [
             "--urls=http://127.0.0.1:0",
             "--environment=Production",
-            $"--Orleans:SiloPort={FreePort()}",
+            $"--Orleans:SiloPort={LoopbackPorts.Free()}",
             $"--Orleans:GatewayPort={gatewayPort}",
             $"--JobScheduler:Actions:Command:Enabled={commandsEnabled}",
             "--Logging:LogLevel:Default=Warning",
@@ -61,24 +60,6 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    /// <summary>A free port below Linux's ephemeral range, so outgoing connections do not take it before the silo binds.</summary>
-    private static int FreePort()
-    {
-        while (true)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken; try another.
-            }
-        }
-    }
 }
 
 public sealed class CommandsEnabledServer() : ServerFixture(commandsEnabled: true);

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using JobScheduler.Client;
 using JobScheduler.Server;
+using JobScheduler.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -37,12 +36,12 @@ internal sealed class BenchHost : IAsyncDisposable
 
     public static async Task<BenchHost> StartAsync(BenchmarkOptions options)
     {
-        var gatewayPort = FreePort();
+        var gatewayPort = LoopbackPorts.Free();
         var serverArgs = new List<string>
         {
             "--urls=http://127.0.0.1:0",
             "--environment=Production",
-            $"--Orleans:SiloPort={FreePort()}",
+            $"--Orleans:SiloPort={LoopbackPorts.Free()}",
             $"--Orleans:GatewayPort={gatewayPort}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:JobScheduler.Server.StartupBanner=Error",
@@ -75,22 +74,4 @@ internal sealed class BenchHost : IAsyncDisposable
         await Server.DisposeAsync();
     }
 
-    /// <summary>A free port below Linux's ephemeral range, so outgoing connections do not take it before the silo binds.</summary>
-    private static int FreePort()
-    {
-        while (true)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken; try another.
-            }
-        }
-    }
 }

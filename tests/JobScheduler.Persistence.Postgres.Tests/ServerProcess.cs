@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using JobScheduler.Testing;
 
 namespace JobScheduler.Persistence.Postgres.Tests;
 
@@ -29,15 +28,15 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private void AssignPorts()
     {
-        HttpPort = FreePort();
+        HttpPort = LoopbackPorts.Free();
         _args =
         [
             $"--urls=http://127.0.0.1:{HttpPort}",
             "--environment=Production",
             "--JobScheduler:Storage=Postgres",
             $"--ConnectionStrings:Postgres={_connectionString}",
-            $"--Orleans:SiloPort={FreePort()}",
-            $"--Orleans:GatewayPort={FreePort()}",
+            $"--Orleans:SiloPort={LoopbackPorts.Free()}",
+            $"--Orleans:GatewayPort={LoopbackPorts.Free()}",
             "--JobScheduler:Actions:Command:Enabled=true",
             "--JobScheduler:MaintenanceInterval=00:00:05",
             .. _extraArgs,
@@ -223,22 +222,4 @@ public sealed class ServerProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first.", path);
     }
 
-    /// <summary>A free port below Linux's ephemeral range, so outgoing connections do not take it before the server binds.</summary>
-    private static int FreePort()
-    {
-        while (true)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken; try another.
-            }
-        }
-    }
 }

@@ -23,9 +23,13 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("Resume")]
     Task<JobInfo?> ResumeAsync();
 
-    /// <summary>Runs the job now, whatever its schedule or state (paused jobs too), optionally with overrides.</summary>
+    /// <summary>
+    /// Runs the job now, whatever its schedule or state (paused jobs too), optionally with overrides. A trigger that
+    /// repeats an <paramref name="idempotencyKey"/> seen in the last 24 hours (the newest 100 per job) creates nothing
+    /// and returns the execution the first one created.
+    /// </summary>
     [Alias("Trigger")]
-    Task<JobWriteResult> TriggerAsync(TriggerOptions? options);
+    Task<JobWriteResult> TriggerAsync(TriggerOptions? options, string? idempotencyKey = null);
 
     /// <summary>The job's executions, latest first.</summary>
     [Alias("ListExecutions")]

@@ -1,5 +1,4 @@
-using JobScheduler.Grains.Catalog;
-using JobScheduler.Grains.Hosting;
+using JobScheduler.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -62,6 +61,7 @@ public static class JobSchedulerPostgresExtensions
         services.TryAddSingleton(options);
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(WithPoolLimit(options.ConnectionString, CatalogPoolSize)));
         services.TryAddSingleton<PostgresSchema>();
+        services.TryAddSingleton<PostgresStateUpgrade>();
         services.AddHostedService<DatabaseStartup>();
         return services;
     }
@@ -81,7 +81,7 @@ public static class JobSchedulerPostgresExtensions
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<PostgresBatcher>()));
-        silo.Services.AddSingleton<IJobCatalog, PostgresJobCatalog>();
+        silo.Services.AddSingleton<IJobCatalog>(sp => new PostgresJobCatalog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PostgresBatcher>()));
         return silo;
     }
 
@@ -93,7 +93,7 @@ public static class JobSchedulerPostgresExtensions
     public static ISiloBuilder AddJobSchedulerPostgresStorage(this ISiloBuilder silo)
     {
         silo.Services.TryAddSingleton(sp => new PostgresBatcher(sp.GetRequiredService<NpgsqlDataSource>()));
-        silo.Services.AddGrainStorage(JobSchedulerSiloExtensions.StorageName, (sp, _) => new PostgresGrainStorage(
+        silo.Services.AddGrainStorage(StateNames.Provider, (sp, _) => new PostgresGrainStorage(
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             sp.GetRequiredService<PostgresBatcher>(),
             new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));

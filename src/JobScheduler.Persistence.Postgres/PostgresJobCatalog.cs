@@ -1,70 +1,18 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using JobScheduler.Grains.Catalog;
+using JobScheduler.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using static JobScheduler.Persistence.Postgres.Sql;
 
 namespace JobScheduler.Persistence.Postgres;
 
 /// <summary>
-/// The query model in PostgreSQL (tables <c>js_jobs</c> and <c>js_executions</c>), written by the grains after their
-/// own state and read with keyset paging. Rows carry the wire JSON of the job or execution (without output).
-/// Writes go through the <see cref="PostgresBatcher"/>, sharing commits with other grains' writes.
+/// Lists, counts and retention over <c>js_jobs</c> and <c>js_executions</c>: the rows the grains' storage writes
+/// (<see cref="PostgresGrainStorage"/>), read with keyset paging. Rows carry the wire JSON of the job or execution
+/// (without output). Retention's deletes go through the <see cref="PostgresBatcher"/>, sharing commits with the grains' writes.
 /// </summary>
 public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatcher batcher) : IJobCatalog
 {
-    // Stored documents are read leniently: a row written by an older or newer release still loads.
-    private static readonly JsonSerializerOptions Documents = new(JobSchedulerJson.Options)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-    };
-
     public bool IsDurable => true;
-
-    public Task SaveJobAsync(JobInfo job, long revision, CancellationToken cancellationToken = default) =>
-        batcher.ExecuteAsync("""
-            INSERT INTO js_jobs AS j (id, owner, state, tags, next_fire_at, created_at, updated_at, revision, document)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            ON CONFLICT (id) DO UPDATE
-                SET owner = EXCLUDED.owner, state = EXCLUDED.state, tags = EXCLUDED.tags,
-                    next_fire_at = EXCLUDED.next_fire_at, created_at = EXCLUDED.created_at,
-                    updated_at = EXCLUDED.updated_at, revision = EXCLUDED.revision, document = EXCLUDED.document
-                WHERE j.revision <= EXCLUDED.revision
-            """,
-            Text(job.Id),
-            Text(job.Owner),
-            Text(CatalogDocuments.Name(job.State)),
-            Jsonb(JsonSerializer.Serialize(job.Tags ?? [], Documents)),
-            Instant(job.NextFireAt),
-            Instant(job.CreatedAt),
-            Instant(job.UpdatedAt),
-            new NpgsqlParameter<long> { TypedValue = revision },
-            Jsonb(JsonSerializer.Serialize(job, Documents)));
-
-    public Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        batcher.ExecuteAsync("WITH job AS (DELETE FROM js_jobs WHERE id = $1) DELETE FROM js_executions WHERE job_id = $1", Text(jobId));
-
-    public Task SaveExecutionAsync(ExecutionInfo execution, long revision, CancellationToken cancellationToken = default) =>
-        batcher.ExecuteAsync("""
-            INSERT INTO js_executions AS e (id, job_id, owner, scheduled_at, state, created_at, finished_at, revision, document)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            ON CONFLICT (id) DO UPDATE
-                SET state = EXCLUDED.state, finished_at = EXCLUDED.finished_at,
-                    revision = EXCLUDED.revision, document = EXCLUDED.document
-                WHERE e.revision <= EXCLUDED.revision
-            """,
-            Text(execution.Id),
-            Text(execution.JobId),
-            Text(execution.Owner),
-            Instant(execution.ScheduledAt),
-            Text(CatalogDocuments.Name(execution.State)),
-            Instant(execution.CreatedAt),
-            Instant(execution.FinishedAt),
-            new NpgsqlParameter<long> { TypedValue = revision },
-            Jsonb(JsonSerializer.Serialize(CatalogDocuments.WithoutOutput(execution), Documents)));
-
-    public Task DeleteExecutionAsync(string executionId, CancellationToken cancellationToken = default) =>
-        batcher.ExecuteAsync("DELETE FROM js_executions WHERE id = $1", Text(executionId));
 
     public async Task<Page<JobInfo>> QueryJobsAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
@@ -83,7 +31,7 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
         command.Parameters.Add(Text(query.Owner));
         command.Parameters.Add(Text(query.State is { } state ? CatalogDocuments.Name(state) : null));
         command.Parameters.Add(Jsonb(tagKey is not null && tagValue is not null
-            ? JsonSerializer.Serialize(new Dictionary<string, string> { [tagKey] = tagValue })
+            ? StoredJson.Serialize(new Dictionary<string, string> { [tagKey] = tagValue })
             : null));
         command.Parameters.Add(Text(tagValue is null ? tagKey : null));
         command.Parameters.Add(Text(CatalogCursor.JobAfter(query.Cursor)));
@@ -153,12 +101,6 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
             [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }],
             cancellationToken);
 
-    public Task<IReadOnlyList<string>> FindExecutionsFinishedBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
-        ReadIdsAsync(
-            "SELECT id FROM js_executions WHERE finished_at < $1 ORDER BY finished_at LIMIT $2",
-            [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }],
-            cancellationToken);
-
     public Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default) =>
         ReadIdsAsync(
             """
@@ -170,6 +112,19 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
             """,
             [new NpgsqlParameter<string> { TypedValue = jobId }, new NpgsqlParameter<int> { TypedValue = keep }, new NpgsqlParameter<int> { TypedValue = limit }],
             cancellationToken);
+
+    public async Task<int> DeleteFinishedExecutionsAsync(IReadOnlyCollection<string> executionIds, CancellationToken cancellationToken = default) =>
+        executionIds.Count == 0 ? 0 : await batcher.ExecuteAsync(
+            "DELETE FROM js_executions WHERE id = ANY($1) AND finished_at IS NOT NULL",
+            new NpgsqlParameter<string[]> { TypedValue = [.. executionIds], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+
+    public Task<int> DeleteExecutionsFinishedBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
+        batcher.ExecuteAsync(
+            """
+            DELETE FROM js_executions WHERE id IN (
+                SELECT id FROM js_executions WHERE finished_at < $1 ORDER BY finished_at LIMIT $2)
+            """,
+            Instant(before), Int(limit));
 
     private async Task<IReadOnlyList<string>> ReadIdsAsync(string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {
@@ -190,18 +145,8 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
         var items = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), Documents)!);
+            items.Add(StoredJson.Deserialize<T>(reader.GetString(0)));
         }
         return items;
     }
-
-    private static NpgsqlParameter Text(string? value) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
-
-    private static NpgsqlParameter Jsonb(string? json) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)json ?? DBNull.Value };
-
-    /// <summary>timestamptz parameters must be UTC for Npgsql; instants from clients may carry any offset.</summary>
-    private static NpgsqlParameter Instant(DateTimeOffset? value) =>
-        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.ToUniversalTime() : DBNull.Value };
 }

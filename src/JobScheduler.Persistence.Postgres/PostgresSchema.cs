@@ -14,7 +14,7 @@ public sealed record Migration(int Version, string Name, string Sql);
 /// while the others wait, then find nothing left to do. A database whose schema is newer than this program is
 /// refused, so an old binary never writes to a schema it does not understand.
 /// </summary>
-public sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger)
+public sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger, PostgresStateUpgrade? upgrade = null)
 {
     /// <summary>Arbitrary but fixed: the advisory lock every JobScheduler process takes to migrate.</summary>
     public const long MigrationLockKey = 7420119;
@@ -56,6 +56,7 @@ public sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<
             if (missing.Count == 0)
             {
                 LogSchemaCurrent(current);
+                await UpgradeStateAsync(connection, cancellationToken);
                 return current;
             }
             if (!apply)
@@ -78,11 +79,21 @@ public sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<
                 await transaction.CommitAsync(cancellationToken);
                 LogMigrationApplied(migration.Version, migration.Name);
             }
+            await UpgradeStateAsync(connection, cancellationToken);
             return current;
         }
         finally
         {
             await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+        }
+    }
+
+    /// <summary>Converts what an older schema stored in a form SQL cannot read (see <see cref="PostgresStateUpgrade"/>).</summary>
+    private async Task UpgradeStateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (upgrade is not null)
+        {
+            await upgrade.RunAsync(connection, cancellationToken);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

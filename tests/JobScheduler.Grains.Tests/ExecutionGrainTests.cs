@@ -94,6 +94,8 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
     [Fact]
     public async Task StartingTheSameExecutionTwice_CreatesItOnce()
     {
+        // Executions belong to a job: one whose job is gone is dropped from history once it finishes.
+        await fixture.Client.GetGrain<IJobGrain>("dedupe").PutAsync(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") }, "tester", createOnly: false);
         var request = new ExecutionRequest
         {
             JobId = "dedupe",

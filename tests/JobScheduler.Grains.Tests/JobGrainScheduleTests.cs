@@ -1,5 +1,5 @@
+using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Hosting;
-using JobScheduler.Grains.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 

@@ -1,6 +1,7 @@
-using JobScheduler.Grains.Catalog;
+using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
+using JobScheduler.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
@@ -12,10 +13,8 @@ namespace JobScheduler.Grains.Tests;
 /// <summary>Two silos of 1000 millicores and 1000 MB each: placement by free capacity, waiting in priority order, drain.</summary>
 public sealed class TwoNodeCluster : IAsyncLifetime
 {
-    private readonly MemoryJobCatalog _catalog = new();
-
     // One store for both in-process silos, as PostgreSQL would be: a grain re-activated on the other silo finds its state.
-    private readonly InProcessGrainStorage _storage = new(new OrleansGrainStorageSerializer(
+    private readonly MemoryStore _storage = new(new OrleansGrainStorageSerializer(
         new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>()));
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -29,8 +28,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         {
             silo.Services.AddGrainStorage(JobSchedulerSiloExtensions.StorageName, (_, _) => _storage);
             silo.UseInMemoryReminderService();
-            // One query model for both in-process silos, as PostgreSQL would be.
-            silo.Services.AddSingleton<IJobCatalog>(_catalog);
+            silo.Services.AddSingleton<IJobCatalog>(_storage);
             silo.Services.Configure<NodeOptions>(o => (o.CpuMillis, o.MemoryMb) = (1000, 1000));
             silo.AddJobScheduler();
             silo.AddJobHandler<BlockingHandler>(BlockingHandler.Name);

@@ -1,6 +1,5 @@
-using JobScheduler.Grains.Catalog;
+using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Hosting;
-using JobScheduler.Grains.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -34,7 +33,7 @@ public sealed class FencingTests : IAsyncLifetime
             silo.AddJobSchedulerPostgresStorage();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new SchedulerClock(_clock));
-            silo.Services.AddSingleton<IJobCatalog, PostgresJobCatalog>();
+            silo.Services.AddSingleton<IJobCatalog>(sp => new PostgresJobCatalog(_dataSource, sp.GetRequiredService<PostgresBatcher>()));
             silo.AddJobScheduler();
         });
         _cluster = builder.Build();
@@ -51,11 +50,17 @@ public sealed class FencingTests : IAsyncLifetime
     private IGrainStorage Storage =>
         _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(JobSchedulerSiloExtensions.StorageName);
 
+    private static JobGrainState Job(string id, int mark) => new()
+    {
+        Job = new JobInfo(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") }) { Id = id, Owner = "o" },
+        ExecutionCount = mark,
+    };
+
     [Fact]
     public async Task StateWrite_WithAStaleVersion_IsRefused()
     {
         var grainId = GrainId.Create("job", "fence-storage");
-        var first = new GrainState<JobGrainState>(new JobGrainState());
+        var first = new GrainState<JobGrainState>(Job("fence-storage", 0));
         await Storage.WriteStateAsync("job", grainId, first);
 
         // Two activations read the same version; the first to write wins, the second is refused.
@@ -63,22 +68,22 @@ public sealed class FencingTests : IAsyncLifetime
         var twinB = new GrainState<JobGrainState>();
         await Storage.ReadStateAsync("job", grainId, twinA);
         await Storage.ReadStateAsync("job", grainId, twinB);
-        twinA.State!.Revision = 1;
+        twinA.State!.ExecutionCount = 1;
         await Storage.WriteStateAsync("job", grainId, twinA);
-        twinB.State!.Revision = 2;
+        twinB.State!.ExecutionCount = 2;
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync("job", grainId, twinB));
         var stored = new GrainState<JobGrainState>();
         await Storage.ReadStateAsync("job", grainId, stored);
-        Assert.Equal(1, stored.State!.Revision);
+        Assert.Equal(1, stored.State!.ExecutionCount);
     }
 
     [Fact]
     public async Task FirstWrite_FromTwoActivations_OnlyOneInserts()
     {
         var grainId = GrainId.Create("job", "fence-insert");
-        var twinA = new GrainState<JobGrainState>(new JobGrainState { Revision = 1 });
-        var twinB = new GrainState<JobGrainState>(new JobGrainState { Revision = 2 });
+        var twinA = new GrainState<JobGrainState>(Job("fence-insert", 1));
+        var twinB = new GrainState<JobGrainState>(Job("fence-insert", 2));
 
         await Storage.WriteStateAsync("job", grainId, twinA);
 

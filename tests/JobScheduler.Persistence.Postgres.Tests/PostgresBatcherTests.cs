@@ -1,4 +1,4 @@
-using JobScheduler.Grains.Jobs;
+using JobScheduler.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -85,6 +85,12 @@ public sealed class PostgresBatcherTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 60).Select(i => i < 50 ? $"note {i}" : null), notes);
     }
 
+    private static JobGrainState Job(GrainId id, int mark) => new()
+    {
+        Job = new JobInfo(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") }) { Id = id.Key.ToString()!, Owner = "o" },
+        ExecutionCount = mark,
+    };
+
     [Fact]
     public async Task GrainStorage_ManyGrainsAtOnce_RoundTripAndStayFenced()
     {
@@ -92,7 +98,7 @@ public sealed class PostgresBatcherTests : IAsyncLifetime
         var storage = new PostgresGrainStorage("service", _batcher, serializer);
         var ids = Enumerable.Range(0, 500).Select(i => GrainId.Create("job", $"many-{i}")).ToArray();
 
-        await Task.WhenAll(ids.Select((id, i) => storage.WriteStateAsync("job", id, new GrainState<JobGrainState>(new JobGrainState { Revision = i }))));
+        await Task.WhenAll(ids.Select((id, i) => storage.WriteStateAsync("job", id, new GrainState<JobGrainState>(Job(id, i)))));
         var read = await Task.WhenAll(ids.Select(async id =>
         {
             var state = new GrainState<JobGrainState>();
@@ -100,11 +106,11 @@ public sealed class PostgresBatcherTests : IAsyncLifetime
             return state;
         }));
 
-        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), read.Select(s => s.State!.Revision));
+        Assert.Equal(Enumerable.Range(0, 500), read.Select(s => s.State!.ExecutionCount));
         Assert.All(read, s => Assert.Equal("1", s.ETag));
         // A second first-write of an existing grain is refused: it would overwrite state it never read.
         await Assert.ThrowsAsync<InconsistentStateException>(() =>
-            storage.WriteStateAsync("job", ids[0], new GrainState<JobGrainState>(new JobGrainState { Revision = 99 })));
+            storage.WriteStateAsync("job", ids[0], new GrainState<JobGrainState>(Job(ids[0], 99))));
         await storage.ClearStateAsync("job", ids[1], read[1]);
         var cleared = new GrainState<JobGrainState>();
         await storage.ReadStateAsync("job", ids[1], cleared);

@@ -1,9 +1,16 @@
+using JobScheduler.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace JobScheduler.Persistence.Postgres.Tests;
 
-/// <summary>The query model on a real PostgreSQL: filters, keyset paging over thousands of rows, revision guards.</summary>
+/// <summary>
+/// Lists over the rows the grain storage writes, on a real PostgreSQL: filters, keyset paging over thousands of rows,
+/// version fences, output stored beside the row, retention and a job's delete.
+/// </summary>
 public sealed class PostgresJobCatalogTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
@@ -12,6 +19,7 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
     private NpgsqlDataSource _dataSource = null!;
     private PostgresBatcher _batcher = null!;
     private PostgresJobCatalog _catalog = null!;
+    private PostgresGrainStorage _storage = null!;
 
     public async Task InitializeAsync()
     {
@@ -20,6 +28,20 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
         await new PostgresSchema(_dataSource, NullLogger<PostgresSchema>.Instance).EnsureAsync(apply: true, CancellationToken.None);
         _batcher = new PostgresBatcher(_dataSource);
         _catalog = new PostgresJobCatalog(_dataSource, _batcher);
+        _storage = new PostgresGrainStorage("test", _batcher, new OrleansGrainStorageSerializer(
+            new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>()));
+    }
+
+    /// <summary>Writes a new job's row as its grain would.</summary>
+    private Task SaveJobAsync(JobInfo job) =>
+        _storage.WriteStateAsync(StateNames.Job, GrainId.Create("job", job.Id), new GrainState<JobGrainState>(new JobGrainState { Job = job }));
+
+    /// <summary>Writes a new execution's row as its grain would; returns its grain state (with its version).</summary>
+    private async Task<GrainState<ExecutionGrainState>> SaveExecutionAsync(ExecutionInfo execution)
+    {
+        var state = new GrainState<ExecutionGrainState>(new ExecutionGrainState { Info = execution });
+        await _storage.WriteStateAsync(StateNames.Execution, GrainId.Create("execution", execution.Id), state);
+        return state;
     }
 
     public async Task DisposeAsync()
@@ -60,7 +82,7 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
     public async Task QueryJobs_ByOwner_PagesThroughThousandsOfRowsInIdOrder_ExactlyOnce()
     {
         var owners = new[] { "ann", "bob", "cyd" };
-        await ForEachParallelAsync(Enumerable.Range(0, 3000), i => _catalog.SaveJobAsync(Job($"job-{i:D5}", owners[i % 3]), 1));
+        await ForEachParallelAsync(Enumerable.Range(0, 3000), i => SaveJobAsync(Job($"job-{i:D5}", owners[i % 3])));
 
         var seen = new List<string>();
         string? cursor = null;
@@ -84,9 +106,9 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
     [Fact]
     public async Task QueryJobs_FiltersByStateAndTag()
     {
-        await _catalog.SaveJobAsync(Job("a", "o", JobState.Active, new() { ["env"] = "prod" }), 1);
-        await _catalog.SaveJobAsync(Job("b", "o", JobState.Paused, new() { ["env"] = "dev" }), 1);
-        await _catalog.SaveJobAsync(Job("c", "o", JobState.Active, new() { ["team"] = "x" }), 1);
+        await SaveJobAsync(Job("a", "o", JobState.Active, new() { ["env"] = "prod" }));
+        await SaveJobAsync(Job("b", "o", JobState.Paused, new() { ["env"] = "dev" }));
+        await SaveJobAsync(Job("c", "o", JobState.Active, new() { ["team"] = "x" }));
 
         Assert.Equal(["a", "c"], (await _catalog.QueryJobsAsync(new JobQuery { State = JobState.Active })).Items.Select(j => j.Id));
         Assert.Equal(["a"], (await _catalog.QueryJobsAsync(new JobQuery { Tag = "env:prod" })).Items.Select(j => j.Id));
@@ -100,8 +122,8 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
     public async Task QueryExecutions_OfAJob_LatestFirst_FilteredAndPagedOverThousands()
     {
         await ForEachParallelAsync(Enumerable.Range(0, 2500), n =>
-            _catalog.SaveExecutionAsync(Execution("busy", n, n % 5 == 0 ? ExecutionState.Failed : ExecutionState.Succeeded), 1));
-        await ForEachParallelAsync(Enumerable.Range(0, 100), n => _catalog.SaveExecutionAsync(Execution("other", n, ExecutionState.Failed), 1));
+            SaveExecutionAsync(Execution("busy", n, n % 5 == 0 ? ExecutionState.Failed : ExecutionState.Succeeded)));
+        await ForEachParallelAsync(Enumerable.Range(0, 100), n => SaveExecutionAsync(Execution("other", n, ExecutionState.Failed)));
 
         var all = new List<ExecutionInfo>();
         string? cursor = null;
@@ -129,25 +151,60 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Save_WithAnOlderRevision_NeverRollsARowBack()
+    public async Task Write_WithAStaleVersion_IsRefused_AndTheRowKeepsTheNewerState()
     {
-        await _catalog.SaveJobAsync(Job("guarded", "o", JobState.Paused), 5);
-        await _catalog.SaveJobAsync(Job("guarded", "o", JobState.Active), 4);
-        await _catalog.SaveExecutionAsync(Execution("guarded", 1, ExecutionState.Succeeded), 3);
-        await _catalog.SaveExecutionAsync(Execution("guarded", 1, ExecutionState.Pending), 2);
+        var grainId = GrainId.Create("execution", ExecutionId.For("guarded", T0));
+        var first = await SaveExecutionAsync(Execution("guarded", 0, ExecutionState.Running));
+        var twin = new GrainState<ExecutionGrainState>();
+        await _storage.ReadStateAsync(StateNames.Execution, grainId, twin);
+        first.State!.Info = first.State.Info! with { State = ExecutionState.Succeeded, FinishedAt = T0.AddSeconds(1) };
+        await _storage.WriteStateAsync(StateNames.Execution, grainId, first);
 
-        Assert.Equal(JobState.Paused, (await _catalog.QueryJobsAsync(new JobQuery())).Items.Single().State);
+        twin.State!.Info = twin.State.Info! with { State = ExecutionState.Failed, FinishedAt = T0.AddSeconds(2) };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync(StateNames.Execution, grainId, twin));
+
         Assert.Equal(ExecutionState.Succeeded, (await _catalog.QueryExecutionsAsync("guarded", new ExecutionQuery())).Items.Single().State);
+    }
+
+    [Fact]
+    public async Task AttemptOutput_IsStoredOnceBesideTheRow_ReadBackByTheGrain_AndLeftOutOfLists()
+    {
+        var id = ExecutionId.For("talker", T0);
+        var grainId = GrainId.Create("execution", id);
+        var running = Execution("talker", 0, ExecutionState.Running) with
+        {
+            Attempts = [new AttemptInfo { Number = 1, Node = "n", StartedAt = T0 }],
+        };
+        var state = await SaveExecutionAsync(running);
+        state.State!.Info = running with
+        {
+            State = ExecutionState.Retrying,
+            Attempts = [running.Attempts[0] with { FinishedAt = T0.AddSeconds(1), Outcome = AttemptOutcome.Failed, Output = "first try\n" }],
+        };
+        await _storage.WriteStateAsync(StateNames.Execution, grainId, state);
+        state.State.Info = state.State.Info with
+        {
+            State = ExecutionState.Succeeded,
+            FinishedAt = T0.AddSeconds(3),
+            Attempts = [.. state.State.Info.Attempts, new AttemptInfo { Number = 2, Node = "n", StartedAt = T0.AddSeconds(2), FinishedAt = T0.AddSeconds(3), Outcome = AttemptOutcome.Succeeded, Output = "" }],
+        };
+        await _storage.WriteStateAsync(StateNames.Execution, grainId, state);
+
+        var read = new GrainState<ExecutionGrainState>();
+        await _storage.ReadStateAsync(StateNames.Execution, grainId, read);
+        Assert.Equal(["first try\n", ""], read.State!.Info!.Attempts.Select(a => a.Output));
+        Assert.Equal(1, await _database.ScalarAsync($"SELECT count(*) FROM js_attempt_outputs WHERE execution_id = '{id}'"));
+        Assert.All((await _catalog.QueryExecutionsAsync("talker", new ExecutionQuery())).Items.Single().Attempts, a => Assert.Null(a.Output));
     }
 
     [Fact]
     public async Task Recovery_FindsUnfinishedExecutionsAndDueJobs()
     {
-        await _catalog.SaveExecutionAsync(Execution("r", 1, ExecutionState.Running), 1);
-        await _catalog.SaveExecutionAsync(Execution("r", 2, ExecutionState.Succeeded), 1);
-        await _catalog.SaveExecutionAsync(Execution("r", 3, ExecutionState.Retrying), 1);
-        await _catalog.SaveJobAsync(Job("due", "o"), 1);
-        await _catalog.SaveJobAsync(Job("paused", "o", JobState.Paused), 1);
+        await SaveExecutionAsync(Execution("r", 1, ExecutionState.Running));
+        await SaveExecutionAsync(Execution("r", 2, ExecutionState.Succeeded));
+        await SaveExecutionAsync(Execution("r", 3, ExecutionState.Retrying));
+        await SaveJobAsync(Job("due", "o"));
+        await SaveJobAsync(Job("paused", "o", JobState.Paused));
 
         var unfinished = await _catalog.FindUnfinishedExecutionsAsync(10);
         var due = await _catalog.FindJobsDueAsync(T0.AddHours(2), 10);
@@ -158,27 +215,43 @@ public sealed class PostgresJobCatalogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DeleteJob_RemovesItsExecutionsToo()
+    public async Task DeleteJob_RemovesItsFinishedExecutionsInTheSameWrite_AndLeavesTheRunningOne()
     {
-        await _catalog.SaveJobAsync(Job("gone", "o"), 1);
-        await _catalog.SaveExecutionAsync(Execution("gone", 1, ExecutionState.Succeeded), 1);
+        var grainId = GrainId.Create("job", "gone");
+        var job = new GrainState<JobGrainState>(new JobGrainState { Job = Job("gone", "o") });
+        await _storage.WriteStateAsync(StateNames.Job, grainId, job);
+        await SaveExecutionAsync(Execution("gone", 1, ExecutionState.Succeeded));
+        await SaveExecutionAsync(Execution("gone", 2, ExecutionState.Running));
 
-        await _catalog.DeleteJobAsync("gone");
+        await _storage.ClearStateAsync(StateNames.Job, grainId, job);
 
         Assert.Empty((await _catalog.QueryJobsAsync(new JobQuery())).Items);
-        Assert.Empty((await _catalog.QueryExecutionsAsync("gone", new ExecutionQuery())).Items);
+        Assert.Equal([ExecutionState.Running], (await _catalog.QueryExecutionsAsync("gone", new ExecutionQuery())).Items.Select(e => e.State));
+    }
+
+    [Fact]
+    public async Task Retention_DeletesFinishedExecutionsOnly()
+    {
+        await SaveExecutionAsync(Execution("old", 1, ExecutionState.Succeeded));
+        await SaveExecutionAsync(Execution("old", 2, ExecutionState.Running));
+        await SaveExecutionAsync(Execution("old", 3, ExecutionState.Failed));
+
+        Assert.Equal(1, await _catalog.DeleteFinishedExecutionsAsync([ExecutionId.For("old", T0.AddMinutes(1)), ExecutionId.For("old", T0.AddMinutes(2))]));
+        Assert.Equal(1, await _catalog.DeleteExecutionsFinishedBeforeAsync(T0.AddHours(1), 10));
+
+        Assert.Equal([ExecutionState.Running], (await _catalog.QueryExecutionsAsync("old", new ExecutionQuery())).Items.Select(e => e.State));
     }
 
     [Fact]
     public async Task FindExecutionsBeyond_ReturnsTheOldestFinishedOnesPastTheNewestKept()
     {
         // Minutes 0..5: the oldest (0) still runs, so retention cannot drop it; the newest three are kept.
-        await _catalog.SaveExecutionAsync(Execution("kept", 0, ExecutionState.Running), 1);
+        await SaveExecutionAsync(Execution("kept", 0, ExecutionState.Running));
         for (var n = 1; n <= 5; n++)
         {
-            await _catalog.SaveExecutionAsync(Execution("kept", n, ExecutionState.Succeeded), 1);
+            await SaveExecutionAsync(Execution("kept", n, ExecutionState.Succeeded));
         }
-        await _catalog.SaveExecutionAsync(Execution("other", 0, ExecutionState.Succeeded), 1);
+        await SaveExecutionAsync(Execution("other", 0, ExecutionState.Succeeded));
 
         var beyond = await _catalog.FindExecutionsBeyondAsync("kept", keep: 3, limit: 10);
 

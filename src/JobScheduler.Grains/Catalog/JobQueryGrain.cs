@@ -1,3 +1,4 @@
+using JobScheduler.Core.Storage;
 using Orleans.Concurrency;
 
 namespace JobScheduler.Grains.Catalog;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using JobScheduler.Core;
+using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
-using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 using Orleans.Storage;
@@ -16,9 +16,8 @@ namespace JobScheduler.Grains.Executions;
 /// </summary>
 [GrainType("execution")]
 public sealed partial class ExecutionGrain(
-    [PersistentState("execution", JobSchedulerSiloExtensions.StorageName)] IPersistentState<ExecutionGrainState> state,
+    [PersistentState(StateNames.Execution, StateNames.Provider)] IPersistentState<ExecutionGrainState> state,
     SchedulerClock clock,
-    IJobCatalog catalog,
     IClusterMembershipService membership,
     LocalNode localNode,
     ActionRunner actions,
@@ -34,6 +33,7 @@ public sealed partial class ExecutionGrain(
     private static readonly TimeSpan RunnerWaitSlice = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RunnerRetryDelay = TimeSpan.FromMilliseconds(500);
 
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private CancellationTokenSource? _cancel;
     private TaskCompletionSource<string>? _placed;
     private string? _placedNode;
@@ -45,14 +45,12 @@ public sealed partial class ExecutionGrain(
 
     private ExecutionInfo? Info => state.State.Info;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Info is null)
         {
-            return;
+            return Task.CompletedTask;
         }
-        // Repairs the query model if the process died between the grain's write and the catalog's.
-        await catalog.SaveExecutionAsync(Info, state.State.Revision, cancellationToken);
         if (Info.IsTerminal)
         {
             _done.TrySetResult(Info);
@@ -62,6 +60,7 @@ public sealed partial class ExecutionGrain(
             // Stored as unfinished but nothing runs it here: whatever attempt was running died with its node.
             _run = RunAsync();
         }
+        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -105,7 +104,16 @@ public sealed partial class ExecutionGrain(
         return state.State.Info;
     }
 
-    public Task<ExecutionInfo?> GetAsync() => Task.FromResult(Info);
+    public async Task<ExecutionInfo?> GetAsync()
+    {
+        if (Info is { IsTerminal: true })
+        {
+            // A finished execution's row may since have been dropped by retention or its job's delete (which do not
+            // go through this grain): the row is the truth.
+            await state.ReadStateAsync();
+        }
+        return Info;
+    }
 
     public async Task<ExecutionInfo?> CancelAsync()
     {
@@ -166,9 +174,15 @@ public sealed partial class ExecutionGrain(
         {
             return false;
         }
-        var id = Info.Id;
-        await state.ClearStateAsync();
-        await catalog.DeleteExecutionAsync(id);
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Retention (or the job's delete) already removed the row: forgotten either way.
+            state.State = new ExecutionGrainState();
+        }
         DeactivateOnIdle();
         return true;
     }
@@ -199,6 +213,11 @@ public sealed partial class ExecutionGrain(
         {
             _keepAlive.Dispose();
             _keepAlive = null;
+        }
+        if (Info is { IsTerminal: true })
+        {
+            // Finished: nothing left to do here. The row answers later reads, and a retention delete is then seen at once.
+            DeactivateOnIdle();
         }
     }
 
@@ -521,30 +540,35 @@ public sealed partial class ExecutionGrain(
     }
 
     /// <summary>
-    /// Writes the grain's state, then its query-model row. A storage outage is waited out with backoff (the run
-    /// goes on where it stopped once the database answers again); a version conflict is not retried.
+    /// Writes the execution's row (its state and history in one). Writes are serialised: a cancel and the run loop
+    /// may both write, and each must name the version the other left. A storage outage is waited out with backoff
+    /// (the run goes on where it stopped once the database answers again); a version conflict is not retried.
     /// </summary>
     private async Task PersistAsync()
     {
-        state.State.Revision++;
-        for (var attempt = 1; ; attempt++)
+        await _writing.WaitAsync();
+        try
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                var writing = Stopwatch.GetTimestamp();
-                await state.WriteStateAsync();
-                SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
-                writing = Stopwatch.GetTimestamp();
-                await catalog.SaveExecutionAsync(state.State.Info!, state.State.Revision);
-                SchedulerMetrics.RecordStage(SchedulerMetrics.History, writing);
-                return;
+                try
+                {
+                    var writing = Stopwatch.GetTimestamp();
+                    await state.WriteStateAsync();
+                    SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
+                    return;
+                }
+                catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxPersistAttempts)
+                {
+                    var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxPersistBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
+                    LogPersistRetry(ex, this.GetPrimaryKeyString(), attempt, backoff);
+                    await Task.Delay(backoff, TimeProvider.System);
+                }
             }
-            catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxPersistAttempts)
-            {
-                var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxPersistBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
-                LogPersistRetry(ex, this.GetPrimaryKeyString(), attempt, backoff);
-                await Task.Delay(backoff, TimeProvider.System);
-            }
+        }
+        finally
+        {
+            _writing.Release();
         }
     }
 }

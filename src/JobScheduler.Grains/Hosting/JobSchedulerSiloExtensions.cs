@@ -1,6 +1,7 @@
+using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
-using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Nodes;
+using JobScheduler.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,8 @@ namespace JobScheduler.Grains.Hosting;
 /// <summary>Registers the scheduler's grains' services on a silo. Every method is safe to call more than once.</summary>
 public static class JobSchedulerSiloExtensions
 {
-    /// <summary>The grain storage provider the scheduler's grains use; the host registers it (memory or ADO.NET).</summary>
-    public const string StorageName = "JobScheduler";
+    /// <summary>The grain storage provider the scheduler's grains use; the host registers it (memory, SQLite or PostgreSQL).</summary>
+    public const string StorageName = StateNames.Provider;
 
     public static ISiloBuilder AddJobScheduler(this ISiloBuilder builder, Action<JobSchedulerOptions>? configure = null)
     {
@@ -33,8 +34,6 @@ public static class JobSchedulerSiloExtensions
         services.TryAddSingleton(new SchedulerClock(TimeProvider.System));
         // Attempts carry their own timeout and cancel tokens; the client must not add a 100 s limit of its own.
         services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
-        // The in-memory query model unless a durable one (PostgreSQL) is registered.
-        services.TryAddSingleton<IJobCatalog, MemoryJobCatalog>();
         services.TryAddSingleton<ActionRulesSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StorageExceptionFilter>());
         services.TryAddSingleton<ProcessLimits>();
@@ -60,15 +59,15 @@ public static class JobSchedulerSiloExtensions
     }
 
     /// <summary>
-    /// Grain state kept in this silo's memory (the embedded default): <see cref="InProcessGrainStorage"/>, in Orleans'
-    /// binary serializer like the durable store (Orleans' default JSON one drops members equal to their type's
-    /// default, so a retry jitter of 0 would come back as the 0.2 default after a re-activation). One silo only: each
-    /// silo would have a store of its own.
+    /// Everything in this silo's memory (<see cref="MemoryStore"/>): grain state and the lists read from it, in Orleans'
+    /// binary serializer (its default JSON one drops members equal to their type's default, so a retry jitter of 0 would
+    /// come back as the 0.2 default after a re-activation). One silo only: each silo would have a store of its own.
     /// </summary>
     public static ISiloBuilder AddJobSchedulerMemoryStorage(this ISiloBuilder builder)
     {
-        builder.Services.AddGrainStorage(StorageName, (sp, _) =>
-            new InProcessGrainStorage(new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
+        builder.Services.TryAddSingleton(sp => new MemoryStore(new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
+        builder.Services.TryAddSingleton<IJobCatalog>(sp => sp.GetRequiredService<MemoryStore>());
+        builder.Services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<MemoryStore>());
         return builder;
     }
 

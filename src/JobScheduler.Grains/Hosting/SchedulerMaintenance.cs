@@ -1,4 +1,4 @@
-using JobScheduler.Grains.Catalog;
+using JobScheduler.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -82,11 +82,10 @@ internal sealed partial class SchedulerMaintenance(
         }
         if (options.CurrentValue.MaxExecutionAge is { } maxAge)
         {
-            var expired = await catalog.FindExecutionsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
-            var forgotten = await Task.WhenAll(expired.Select(id => grains.GetGrain<IExecutionGrain>(id).ForgetAsync()));
-            if (expired.Count > 0)
+            var dropped = await catalog.DeleteExecutionsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
+            if (dropped > 0)
             {
-                LogPruned(forgotten.Count(f => f), maxAge);
+                LogPruned(dropped, maxAge);
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using JobScheduler.Core;
+using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
-using JobScheduler.Grains.Catalog;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,7 +23,7 @@ namespace JobScheduler.Grains.Jobs;
 /// </summary>
 [GrainType("job")]
 public sealed partial class JobGrain(
-    [PersistentState("job", JobSchedulerSiloExtensions.StorageName)] IPersistentState<JobGrainState> state,
+    [PersistentState(StateNames.Job, StateNames.Provider)] IPersistentState<JobGrainState> state,
     SchedulerClock clock,
     ActionRulesSource rules,
     IJobCatalog catalog,
@@ -50,7 +50,7 @@ public sealed partial class JobGrain(
 
     private string JobId => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _self = this.AsReference<IJobGrain>();
         // Earlier versions kept finished executions here too; the query model holds them.
@@ -58,10 +58,9 @@ public sealed partial class JobGrain(
         if (Job is { Schedule: not null } job)
         {
             _schedule = FireSchedule.Create(job.Schedule, state.State.PlannedAt);
-            // Repairs the query model if the process died between the grain's write and the catalog's.
-            await catalog.SaveJobAsync(job, state.State.Revision, cancellationToken);
             ArmTimer();
         }
+        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -94,6 +93,7 @@ public sealed partial class JobGrain(
             // A new job (or one re-created after delete) starts with no history.
             state.State.Executions.Clear();
             state.State.ExecutionCount = 0;
+            state.State.Triggers.Clear();
         }
 
         var schedule = FireSchedule.Create(spec.Schedule!, now);
@@ -127,27 +127,15 @@ public sealed partial class JobGrain(
 
     public async Task<bool> DeleteAsync()
     {
-        if (Job is not { } job)
+        if (Job is null)
         {
             return false;
         }
         _timer?.Dispose();
         _timer = null;
-        // Finished executions go with the job; running ones finish, and are dropped by retention by age.
-        while (await catalog.FindExecutionsBeyondAsync(JobId, 0, 1000) is { Count: > 0 } finished)
-        {
-            var forgotten = await Task.WhenAll(finished.Select(id => GrainFactory.GetGrain<IExecutionGrain>(id).ForgetAsync()));
-            if (!forgotten.Any(f => f))
-            {
-                break;
-            }
-        }
-        state.State.Executions.Clear();
-        state.State.ExecutionCount = 0;
-        state.State.Job = job with { State = JobState.Deleted, NextFireAt = null, UpdatedAt = clock.Now };
-        state.State.Revision++;
-        await state.WriteStateAsync();
-        await catalog.DeleteJobAsync(JobId);
+        // One write: the job's row goes, and its finished executions with it. Running ones finish, then report here and
+        // find no job: their rows are dropped then (ExecutionChangedAsync).
+        await state.ClearStateAsync();
         await SyncReminderAsync();
         LogJobDeleted(JobId);
         return true;
@@ -187,18 +175,24 @@ public sealed partial class JobGrain(
         return Job;
     }
 
-    public async Task<JobWriteResult> TriggerAsync(TriggerOptions? overrides)
+    public async Task<JobWriteResult> TriggerAsync(TriggerOptions? overrides, string? idempotencyKey)
     {
         if (Job is not { } job)
         {
             return new JobWriteResult { Errors = [new("id", $"no job with id '{JobId}'.")], NotFound = true };
         }
-        var errors = overrides is null ? [] : JobSpecValidator.Validate(overrides, rules.Current);
-        if (errors.Count > 0)
+        var errors = (overrides is null ? [] : JobSpecValidator.Validate(overrides, rules.Current))
+            .Concat(idempotencyKey is null ? [] : IdempotencyKeys.Validate(idempotencyKey)).ToArray();
+        if (errors.Length > 0)
         {
-            return new JobWriteResult { Job = job, Errors = [.. errors] };
+            return new JobWriteResult { Job = job, Errors = errors };
         }
         var now = clock.Now;
+        if (idempotencyKey is not null && IdempotencyKeys.Find(state.State.Triggers, idempotencyKey, now) is { } earlier)
+        {
+            // A retried trigger (the client timed out, say): the run it asked for exists already.
+            return new JobWriteResult { Job = job, ExecutionId = earlier };
+        }
         var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
         state.State.LastTriggerAt = instant;
         var request = CreateRequest(job, instant, "manual") with
@@ -208,6 +202,10 @@ public sealed partial class JobGrain(
             Timeout = overrides?.Timeout ?? job.Timeout,
         };
         var execution = await StartExecutionAsync(request);
+        if (idempotencyKey is not null)
+        {
+            IdempotencyKeys.Remember(state.State.Triggers, idempotencyKey, execution.Id, now);
+        }
         var writing = Stopwatch.GetTimestamp();
         await state.WriteStateAsync();
         SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
@@ -273,8 +271,17 @@ public sealed partial class JobGrain(
         });
     }
 
-    public Task ExecutionChangedAsync(string executionId, ExecutionState executionState)
+    public async Task ExecutionChangedAsync(string executionId, ExecutionState executionState)
     {
+        if (Job is null)
+        {
+            // The job was deleted while this execution ran: its history goes now that it has finished.
+            if (executionState is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled)
+            {
+                await catalog.DeleteFinishedExecutionsAsync([executionId]);
+            }
+            return;
+        }
         var records = state.State.Executions;
         var index = records.FindLastIndex(r => r.Id == executionId);
         if (index >= 0)
@@ -286,7 +293,6 @@ public sealed partial class JobGrain(
                 records.RemoveAt(index);
             }
         }
-        return Task.CompletedTask;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -393,7 +399,7 @@ public sealed partial class JobGrain(
             return;
         }
         var beyond = await catalog.FindExecutionsBeyondAsync(JobId, keep, 1000);
-        await Task.WhenAll(beyond.Select(id => GrainFactory.GetGrain<IExecutionGrain>(id).ForgetAsync()));
+        await catalog.DeleteFinishedExecutionsAsync([.. beyond]);
         // Executions still running beyond the bound are found again at the next prune.
         state.State.ExecutionCount = keep;
     }
@@ -401,13 +407,9 @@ public sealed partial class JobGrain(
     private async Task SaveAsync(JobInfo job)
     {
         state.State.Job = job;
-        state.State.Revision++;
         var writing = Stopwatch.GetTimestamp();
         await state.WriteStateAsync();
         SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
-        writing = Stopwatch.GetTimestamp();
-        await catalog.SaveJobAsync(job, state.State.Revision);
-        SchedulerMetrics.RecordStage(SchedulerMetrics.History, writing);
         await SyncReminderAsync();
         ArmTimer();
     }

@@ -22,7 +22,7 @@ public interface ILocalNodeGrain : IGrainWithStringKey
 /// </summary>
 [GrainType("node"), NodePlacement]
 public sealed partial class NodeGrain(
-    [PersistentState("node", Hosting.JobSchedulerSiloExtensions.StorageName)] IPersistentState<NodeGrainState> state,
+    [PersistentState("node", Core.Storage.StateNames.Provider)] IPersistentState<NodeGrainState> state,
     LocalNode local,
     NodeHeartbeat heartbeat,
     ILogger<NodeGrain> logger) : Grain, INodeGrain, ILocalNodeGrain

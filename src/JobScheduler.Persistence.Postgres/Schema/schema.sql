@@ -16,11 +16,13 @@ CREATE TABLE IF NOT EXISTS js_schema_migrations
 \ir Migrations/0003_orleans_reminders.sql
 \ir Migrations/0004_query_model.sql
 \ir Migrations/0005_grain_state.sql
+\ir Migrations/0006_one_row_per_fact.sql
 INSERT INTO js_schema_migrations (version, name) VALUES
     (1, '0001_orleans_clustering'),
     (2, '0002_orleans_grain_state'),
     (3, '0003_orleans_reminders'),
     (4, '0004_query_model'),
-    (5, '0005_grain_state')
+    (5, '0005_grain_state'),
+    (6, '0006_one_row_per_fact')
 ON CONFLICT (version) DO NOTHING;
 COMMIT;

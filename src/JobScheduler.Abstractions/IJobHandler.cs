@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace JobScheduler.Grains.Actions;
+namespace JobScheduler;
 
 /// <summary>
 /// A named piece of .NET code a <c>handler</c> action runs. Register it on the silo with
@@ -15,7 +15,7 @@ public interface IJobHandler
 /// <summary>What a handler is given for one attempt.</summary>
 public sealed class JobContext
 {
-    internal JobContext(string jobId, string executionId, int attempt, DateTimeOffset scheduledAt, string? payload, TextWriter output)
+    public JobContext(string jobId, string executionId, int attempt, DateTimeOffset scheduledAt, string? payload, TextWriter output)
     {
         JobId = jobId;
         ExecutionId = executionId;
@@ -42,31 +42,4 @@ public sealed class JobContext
     public T? GetPayload<T>() => Payload is null ? default : JsonSerializer.Deserialize<T>(Payload, PayloadOptions);
 
     private static readonly JsonSerializerOptions PayloadOptions = new(JsonSerializerDefaults.Web);
-}
-
-/// <summary>Built-in handler <c>noop</c>: succeeds at once. For smoke tests and benchmarks.</summary>
-public sealed class NoopHandler : IJobHandler
-{
-    public const string Name = "noop";
-
-    public Task ExecuteAsync(JobContext context, CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>Built-in handler <c>sleep</c>: waits <c>{"ms": N}</c> milliseconds, or until cancelled.</summary>
-public sealed class SleepHandler : IJobHandler
-{
-    public const string Name = "sleep";
-
-    public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
-    {
-        var ms = context.GetPayload<SleepPayload>()?.Ms ?? 0;
-        if (ms < 0)
-        {
-            throw new ArgumentException("sleep: payload 'ms' must not be negative.");
-        }
-        await Task.Delay(TimeSpan.FromMilliseconds(ms), cancellationToken);
-        await context.Output.WriteLineAsync($"slept {ms} ms");
-    }
-
-    private sealed record SleepPayload(long Ms);
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace JobScheduler.Grains.Hosting;
+namespace JobScheduler.Grains.Storage;
 
 /// <summary>
 /// Orleans' reminder table in this process's memory, for the embedded default (one silo; nothing survives a restart).

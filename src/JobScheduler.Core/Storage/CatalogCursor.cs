@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
-namespace JobScheduler.Grains.Catalog;
+namespace JobScheduler.Core.Storage;
 
 /// <summary>Opaque keyset cursors: a job id for job lists, (scheduledAt, id) for execution lists.</summary>
 public static class CatalogCursor

@@ -1,5 +1,9 @@
-namespace JobScheduler.Grains.Jobs;
+namespace JobScheduler.Core.Storage;
 
+/// <summary>
+/// A job as stored: one row (<c>js_jobs</c> in SQL) that is both the job grain's state and what lists read. The alias
+/// and ids are those of the grain state of schema 5, so its binary payloads still load for the upgrade.
+/// </summary>
 [GenerateSerializer, Alias("JobScheduler.JobGrainState")]
 public sealed class JobGrainState
 {
@@ -11,21 +15,26 @@ public sealed class JobGrainState
 
     /// <summary>
     /// The job's executions not known to have finished, oldest first (what the concurrency policy looks at). Finished
-    /// ones live on in their own grains and the query model; the job only counts them, for retention.
+    /// ones live on in their own rows; the job only counts them, for retention.
     /// </summary>
     [Id(2)] public List<ExecutionRecord> Executions { get; set; } = [];
 
     /// <summary>The instant of the latest manual trigger; the next one is strictly later, so its execution id is new.</summary>
     [Id(3)] public DateTimeOffset LastTriggerAt { get; set; }
 
-    /// <summary>Grows with every write; the query model keeps the row of the highest revision it has seen.</summary>
-    [Id(4)] public long Revision { get; set; }
+    // [Id(4)] was a revision for a separate query model (schema 5); the row is the query model now.
 
     /// <summary>Executions started since the job was created, less those retention dropped (a count, not a list).</summary>
     [Id(5)] public int ExecutionCount { get; set; }
+
+    /// <summary>
+    /// Recent trigger idempotency keys and the executions they created, oldest first, bounded by
+    /// <see cref="IdempotencyKeys.MaxKept"/>: a trigger retried with the same key gets the same execution.
+    /// </summary>
+    [Id(6)] public List<IdempotentTrigger> Triggers { get; set; } = [];
 }
 
-/// <summary>What a job remembers of one of its executions; the execution grain holds the rest.</summary>
+/// <summary>What a job remembers of one of its executions; the execution's own row holds the rest.</summary>
 [GenerateSerializer, Alias("JobScheduler.ExecutionRecord")]
 public sealed class ExecutionRecord
 {
@@ -36,4 +45,13 @@ public sealed class ExecutionRecord
     [Id(2)] public ExecutionState State { get; set; }
 
     public bool IsTerminal => State is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
+}
+
+/// <summary>A trigger's idempotency key, when it was first seen, and the execution it created.</summary>
+[GenerateSerializer, Alias("JobScheduler.IdempotentTrigger")]
+public sealed class IdempotentTrigger
+{
+    [Id(0)] public string Key { get; set; } = "";
+    [Id(1)] public string ExecutionId { get; set; } = "";
+    [Id(2)] public DateTimeOffset At { get; set; }
 }

@@ -1,0 +1,22 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace JobScheduler.Persistence.Postgres;
+
+/// <summary>Typed parameters for the statements of this project.</summary>
+internal static class Sql
+{
+    public static NpgsqlParameter Text(string? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    public static NpgsqlParameter Jsonb(string? json) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)json ?? DBNull.Value };
+
+    /// <summary>timestamptz parameters must be UTC for Npgsql; instants from clients may carry any offset.</summary>
+    public static NpgsqlParameter Instant(DateTimeOffset? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.ToUniversalTime() : DBNull.Value };
+
+    public static NpgsqlParameter<int> Int(int value) => new() { TypedValue = value };
+
+    public static NpgsqlParameter<bool> Bool(bool value) => new() { TypedValue = value };
+}

@@ -70,7 +70,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
         await using var dataSource = _database.CreateDataSource();
         await Schema(dataSource).EnsureAsync(apply: true, CancellationToken.None);
         // A database at schema 4 whose grain state an older build wrote to OrleansStorage.
-        await _database.ScalarAsync("DELETE FROM js_schema_migrations WHERE version = 5 RETURNING version");
+        await _database.ScalarAsync("DELETE FROM js_schema_migrations WHERE version >= 5 RETURNING version");
         await _database.ScalarAsync(
             "INSERT INTO OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, ServiceId, PayloadBinary, Version) " +
             "VALUES (1, 0, 0, 1, 'job', 'jobscheduler', '\\x01', 1) RETURNING Version");

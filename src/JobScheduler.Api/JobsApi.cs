@@ -12,6 +12,9 @@ namespace JobScheduler.Api;
 public static class JobsApi
 {
     public const string UserHeader = "X-User";
+
+    /// <summary>A client's key for one trigger: a retry with the same key gets the first one's execution, not a second run.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string AnonymousUser = "anonymous";
 
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
@@ -30,7 +33,8 @@ public static class JobsApi
         group.MapDelete("/{id}", DeleteJob).WithName("DeleteJob").WithSummary("Delete a job; running executions finish.");
         group.MapPost("/{id}/pause", PauseJob).WithName("PauseJob").WithSummary("Stop firing until resumed.");
         group.MapPost("/{id}/resume", ResumeJob).WithName("ResumeJob").WithSummary("Fire again, from the next fire time after now.");
-        group.MapPost("/{id}/trigger", TriggerJob).WithName("TriggerJob").WithSummary("Run the job now, optionally with overrides.")
+        group.MapPost("/{id}/trigger", TriggerJob).WithName("TriggerJob")
+            .WithSummary("Run the job now, optionally with overrides; an Idempotency-Key header makes a retried request run it once.")
             .Accepts<TriggerOptions>("application/json");
         group.MapGet("/{id}/executions", ListExecutions).WithName("ListJobExecutions").WithSummary("A job's executions, latest first.");
         return group;
@@ -150,10 +154,12 @@ public static class JobsApi
         {
             return (ProblemHttpResult)problem;
         }
-        var result = await grains.GetGrain<IJobGrain>(id).TriggerAsync(options);
+        var key = request.Headers[IdempotencyKeyHeader].FirstOrDefault();
+        var result = await grains.GetGrain<IJobGrain>(id).TriggerAsync(options, key);
         if (!result.IsValid)
         {
-            return WriteProblem(id, result);
+            // The key travels in a header; its error is named after it.
+            return WriteProblem(id, result with { Errors = [.. result.Errors.Select(e => e.Field == "idempotencyKey" ? e with { Field = IdempotencyKeyHeader } : e)] });
         }
         var execution = await grains.GetGrain<IExecutionGrain>(result.ExecutionId!).GetAsync();
         return TypedResults.Accepted($"/api/executions/{result.ExecutionId}", execution);

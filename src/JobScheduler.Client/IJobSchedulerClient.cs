@@ -32,8 +32,12 @@ public interface IJobSchedulerClient
 
     Task<JobInfo> ResumeAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Runs the job now; returns the new execution's id.</summary>
-    Task<string> TriggerAsync(string id, TriggerOptions? overrides = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Runs the job now; returns the new execution's id. With an <paramref name="idempotencyKey"/> (1–200 characters),
+    /// a call repeated with the same key within 24 hours (say, after a timeout) runs nothing new and returns the
+    /// execution the first call created.
+    /// </summary>
+    Task<string> TriggerAsync(string id, TriggerOptions? overrides = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the job; false if it did not exist.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default);

@@ -58,9 +58,9 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
     public async Task<JobInfo> ResumeAsync(string id, CancellationToken cancellationToken = default) =>
         await Job(id).ResumeAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("job", id);
 
-    public async Task<string> TriggerAsync(string id, TriggerOptions? overrides = null, CancellationToken cancellationToken = default)
+    public async Task<string> TriggerAsync(string id, TriggerOptions? overrides = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
-        var result = await Job(id).TriggerAsync(overrides).WaitAsync(cancellationToken);
+        var result = await Job(id).TriggerAsync(overrides, idempotencyKey).WaitAsync(cancellationToken);
         if (result.NotFound)
         {
             throw new JobNotFoundException("job", id);

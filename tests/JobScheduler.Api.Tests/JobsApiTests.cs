@@ -257,6 +257,64 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task TriggerRetriedWithTheSameIdempotencyKey_RunsOnce()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/retried", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+
+        async Task<(HttpStatusCode Status, JsonElement Body)> TriggerAsync(string? key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/retried/trigger");
+            if (key is not null)
+            {
+                request.Headers.Add("Idempotency-Key", key);
+            }
+            using var response = await Http.SendAsync(request);
+            return (response.StatusCode, await response.JsonAsync());
+        }
+
+        var first = await TriggerAsync("order-42");
+        var retried = await TriggerAsync("order-42");
+        var other = await TriggerAsync("order-43");
+        var bad = await TriggerAsync(new string('k', 201));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal(HttpStatusCode.Accepted, retried.Status);
+        Assert.Equal(first.Body.GetProperty("id").GetString(), retried.Body.GetProperty("id").GetString());
+        Assert.NotEqual(first.Body.GetProperty("id").GetString(), other.Body.GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.Status);
+        Assert.True(bad.Body.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        var listed = await (await Http.GetAsync("/api/jobs/retried/executions")).JsonAsync();
+        Assert.Equal(2, listed.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task DeletingAJobWhileItRuns_Converges_AndDeletingAgainIs404()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/deleted-while-running", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"sleep","payload":{"ms":1500}}}""");
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/deleted-after", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        var running = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/deleted-while-running/trigger", null)).JsonAsync()).GetProperty("id").GetString();
+        var finished = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/deleted-after/trigger", null)).JsonAsync()).GetProperty("id").GetString();
+        await server.Sdk.WaitForCompletionAsync(finished!);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/jobs/deleted-while-running")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/jobs/deleted-after")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.DeleteAsync("/api/jobs/deleted-while-running")).StatusCode);
+
+        // The finished run went with its job at once; the running one finishes, then goes too.
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/executions/{finished}")).StatusCode);
+        var last = await server.Sdk.WaitForCompletionAsync(running!);
+        Assert.Equal(ExecutionState.Succeeded, last.State);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while ((await Http.GetAsync($"/api/executions/{running}")).StatusCode != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the finished execution of a deleted job was not dropped");
+            await Task.Delay(50);
+        }
+        var jobs = await (await Http.GetAsync("/api/jobs?limit=500")).JsonAsync();
+        Assert.DoesNotContain(jobs.GetProperty("items").EnumerateArray(), j => j.GetProperty("id").GetString()!.StartsWith("deleted-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ListJobs_FiltersByOwnerAndTag_AndPagesWithACursor()
     {
         for (var i = 0; i < 7; i++)

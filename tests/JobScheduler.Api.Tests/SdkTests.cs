@@ -68,6 +68,23 @@ public sealed class SdkTests(CommandsEnabledServer server) : IClassFixture<Comma
     }
 
     [Fact]
+    public async Task TriggerWithAnIdempotencyKey_RetriedAfterATimeout_GetsTheSameExecution()
+    {
+        await Sdk.ScheduleAsync("sdk-idempotent", new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") });
+
+        var first = await Sdk.TriggerAsync("sdk-idempotent", idempotencyKey: "invoice-7");
+        var retried = await Sdk.TriggerAsync("sdk-idempotent", idempotencyKey: "invoice-7");
+        var unkeyed = await Sdk.TriggerAsync("sdk-idempotent");
+
+        Assert.Equal(first, retried);
+        Assert.NotEqual(first, unkeyed);
+        await Sdk.WaitForCompletionAsync(unkeyed);
+        Assert.Equal(2, (await Sdk.ListExecutionsAsync("sdk-idempotent")).Items.Length);
+        var error = await Assert.ThrowsAsync<JobValidationException>(() => Sdk.TriggerAsync("sdk-idempotent", idempotencyKey: ""));
+        Assert.Equal("idempotencyKey", error.Errors.Single().Field);
+    }
+
+    [Fact]
     public async Task TriggerWithOverrides_RunsTheOverridingAction()
     {
         await Sdk.ScheduleAsync("sdk-override", new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") });

@@ -149,13 +149,10 @@ public sealed partial class ExecutionGrain(
 
     public async Task<ExecutionInfo?> WaitAsync(TimeSpan maxWait)
     {
-        if (Info is { IsTerminal: true } info)
-        {
-            return info;
-        }
         try
         {
-            // Real time on purpose: this bounds a long poll, it is not a scheduling decision.
+            // The end is announced once it is stored, not when it is decided: a caller never sees a result a crash
+            // could still undo. Real time on purpose: this bounds a long poll, it is not a scheduling decision.
             return await _done.Task.WaitAsync(maxWait, TimeProvider.System);
         }
         catch (TimeoutException)

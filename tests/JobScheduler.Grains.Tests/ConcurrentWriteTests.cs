@@ -1,0 +1,84 @@
+using JobScheduler.Core.Storage;
+using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace JobScheduler.Grains.Tests;
+
+/// <summary>
+/// A store whose execution writes take a while, as a database's do: what a write sends (the state and the version it
+/// names) is taken when the grain calls, exactly as a SQL store does. Two writes of one grain in flight at once conflict.
+/// </summary>
+public sealed class SlowWritesStore(IGrainStorage inner, DeepCopier copier, TimeSpan delay) : IGrainStorage
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (stateName != StateNames.Execution)
+        {
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+            return;
+        }
+        var sent = new GrainState<T>(copier.Copy(grainState.State), grainState.ETag) { RecordExists = grainState.RecordExists };
+        await Task.Delay(delay);
+        await inner.WriteStateAsync(stateName, grainId, sent);
+        grainState.ETag = sent.ETag;
+        grainState.RecordExists = true;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+}
+
+public sealed class SlowWritesCluster : IAsyncLifetime
+{
+    public static readonly TimeSpan WriteDelay = TimeSpan.FromMilliseconds(300);
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var serialization = new ServiceCollection().AddSerializer().BuildServiceProvider();
+            var store = new MemoryStore(new OrleansGrainStorageSerializer(serialization.GetRequiredService<Serializer>()));
+            silo.Services.AddGrainStorage(StateNames.Provider, (_, _) => new SlowWritesStore(store, serialization.GetRequiredService<DeepCopier>(), WriteDelay));
+            silo.Services.AddSingleton<IJobCatalog>(store);
+            silo.AddJobSchedulerMemoryReminders();
+            silo.AddJobScheduler();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+public sealed class ConcurrentWriteTests(SlowWritesCluster fixture) : IClassFixture<SlowWritesCluster>
+{
+    [Fact]
+    public async Task CancelWhileTheAttemptFinishes_AnswersAndEndsTheExecution_NotAVersionConflict()
+    {
+        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("cancel-race");
+        await job.PutAsync(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("sleep", new { ms = 100 }) }, "tester", createOnly: false);
+        var id = (await job.TriggerAsync(null)).ExecutionId!;
+        var execution = fixture.Cluster.Client.GetGrain<IExecutionGrain>(id);
+
+        // The cancel's write is in flight when the attempt ends and the run loop writes the outcome: before writes
+        // were serialised, both named the same version and one was refused (a 500 for the cancel, or a run loop that
+        // stepped aside and left the execution running for ever).
+        var cancelled = await execution.CancelAsync();
+        var done = await execution.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(cancelled);
+        Assert.True(done!.IsTerminal, $"the execution is still {done.State}");
+        Assert.Contains(done.State, new[] { ExecutionState.Cancelled, ExecutionState.Succeeded });
+        var listed = await job.ListExecutionsAsync(new ExecutionQuery());
+        Assert.Equal(done.State, listed!.Items.Single().State);
+    }
+}

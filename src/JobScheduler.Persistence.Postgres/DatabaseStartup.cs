@@ -13,6 +13,7 @@ namespace JobScheduler.Persistence.Postgres;
 internal sealed partial class DatabaseStartup(
     PostgresSchema schema,
     JobSchedulerPostgresOptions options,
+    TimeProvider time,
     ILogger<DatabaseStartup> logger) : IHostedService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
@@ -20,7 +21,7 @@ internal sealed partial class DatabaseStartup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var target = Describe(options.ConnectionString);
-        var deadline = DateTimeOffset.UtcNow + options.StartupTimeout;
+        var deadline = time.GetUtcNow() + options.StartupTimeout;
         var backoff = TimeSpan.FromMilliseconds(250);
         for (var attempt = 1; ; attempt++)
         {
@@ -39,10 +40,10 @@ internal sealed partial class DatabaseStartup(
                 // A migration refused the database (see its message): retrying will not help.
                 throw new InvalidOperationException($"PostgreSQL at {target}: {ex.MessageText}", ex);
             }
-            catch (Exception ex) when (IsTransient(ex) && DateTimeOffset.UtcNow + backoff < deadline)
+            catch (Exception ex) when (IsTransient(ex) && time.GetUtcNow() + backoff < deadline)
             {
                 LogDatabaseUnavailable(target, attempt, ex.Message, backoff);
-                await Task.Delay(backoff, cancellationToken);
+                await Task.Delay(backoff, time, cancellationToken);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
             catch (Exception ex) when (IsTransient(ex))

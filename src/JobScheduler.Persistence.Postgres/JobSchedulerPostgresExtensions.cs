@@ -62,6 +62,10 @@ public static class JobSchedulerPostgresExtensions
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(WithPoolLimit(options.ConnectionString, CatalogPoolSize)));
         services.TryAddSingleton<PostgresSchema>();
         services.TryAddSingleton<PostgresStateUpgrade>();
+        // Start-up waits on the clock; the silo registers the same default, an API-only process needs it here.
+#pragma warning disable RS0030
+        services.TryAddSingleton(TimeProvider.System);
+#pragma warning restore RS0030
         services.AddHostedService<DatabaseStartup>();
         return services;
     }

@@ -20,9 +20,15 @@ public sealed class PostgresBatcher : IAsyncDisposable
     /// <summary>Statements per batch at most.</summary>
     public const int MaxBatch = 512;
 
+    /// <summary>
+    /// Statements waiting at most, per queue: beyond it callers wait for room (back-pressure) instead of the queue
+    /// growing without bound while the database is slow or away.
+    /// </summary>
+    public const int MaxQueued = 20_000;
+
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<Pending> _writes = Channel.CreateUnbounded<Pending>();
-    private readonly Channel<Pending> _reads = Channel.CreateUnbounded<Pending>();
+    private readonly Channel<Pending> _writes = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<Pending> _reads = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued) { FullMode = BoundedChannelFullMode.Wait });
     private readonly Task[] _loops;
 
     /// <param name="dataSource">Where the statements go.</param>
@@ -52,13 +58,20 @@ public sealed class PostgresBatcher : IAsyncDisposable
         return (T)(await Enqueue(_reads, pending))!;
     }
 
-    private static Task<object?> Enqueue(Channel<Pending> channel, Pending pending)
+    private static async Task<object?> Enqueue(Channel<Pending> channel, Pending pending)
     {
         if (!channel.Writer.TryWrite(pending))
         {
-            throw new ObjectDisposedException(nameof(PostgresBatcher));
+            try
+            {
+                await channel.Writer.WriteAsync(pending).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new ObjectDisposedException(nameof(PostgresBatcher));
+            }
         }
-        return pending.Completion.Task;
+        return await pending.Completion.Task.ConfigureAwait(false);
     }
 
     private async Task RunAsync(ChannelReader<Pending> queue, bool write)

@@ -30,7 +30,7 @@ public sealed record RunnerStatus(bool Started, ActionResult? Result);
 /// if the node dies, the execution grain notices through membership and records the attempt as lost.
 /// </summary>
 [GrainType("attempt-runner"), NodePlacement]
-public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node) : Grain, IAttemptRunnerGrain
+public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node, TimeProvider time) : Grain, IAttemptRunnerGrain
 {
     private string Key => this.GetPrimaryKeyString();
 
@@ -61,7 +61,7 @@ public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node) : Gr
         }
         try
         {
-            var result = await live.Completion.WaitAsync(maxWait, TimeProvider.System);
+            var result = await live.Completion.WaitAsync(maxWait, time);
             live.Delivered = true;
             DeactivateOnIdle();
             return new RunnerStatus(true, result);

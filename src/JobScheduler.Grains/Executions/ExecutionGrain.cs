@@ -21,6 +21,8 @@ public sealed partial class ExecutionGrain(
     IClusterMembershipService membership,
     LocalNode localNode,
     ActionRunner actions,
+    TimeProvider time,
+    RandomSource random,
     ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain, IPlacementListener
 {
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
@@ -153,7 +155,7 @@ public sealed partial class ExecutionGrain(
         {
             // The end is announced once it is stored, not when it is decided: a caller never sees a result a crash
             // could still undo. Real time on purpose: this bounds a long poll, it is not a scheduling decision.
-            return await _done.Task.WaitAsync(maxWait, TimeProvider.System);
+            return await _done.Task.WaitAsync(maxWait, time);
         }
         catch (TimeoutException)
         {
@@ -326,7 +328,7 @@ public sealed partial class ExecutionGrain(
                 return;
             }
 
-            var nextAttemptAt = clock.Now + Backoff.Delay(policy, used + 1, Random.Shared.NextDouble());
+            var nextAttemptAt = clock.Now + Backoff.Delay(policy, used + 1, random.NextDouble());
             await UpdateAsync(Info with { State = ExecutionState.Retrying, NextAttemptAt = nextAttemptAt });
             await WaitUntilAsync(nextAttemptAt);
         }
@@ -358,7 +360,7 @@ public sealed partial class ExecutionGrain(
                 }
                 try
                 {
-                    return await _placed.Task.WaitAsync(PlacementRecheck, TimeProvider.System, cancel.Token);
+                    return await _placed.Task.WaitAsync(PlacementRecheck, time, cancel.Token);
                 }
                 catch (TimeoutException)
                 {
@@ -466,7 +468,7 @@ public sealed partial class ExecutionGrain(
                         return Lost(nodeId);
                     }
                     LogRunnerUnreachable(ex, request.ExecutionId, nodeId);
-                    await Task.Delay(RunnerRetryDelay, TimeProvider.System);
+                    await Task.Delay(RunnerRetryDelay, time);
                     continue;
                 }
                 if (!status.Started)
@@ -559,7 +561,7 @@ public sealed partial class ExecutionGrain(
                 {
                     var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxPersistBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
                     LogPersistRetry(ex, this.GetPrimaryKeyString(), attempt, backoff);
-                    await Task.Delay(backoff, TimeProvider.System);
+                    await Task.Delay(backoff, time);
                 }
             }
         }

@@ -31,7 +31,12 @@ public static class JobSchedulerSiloExtensions
             options.Configure(configure);
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobSchedulerOptions>, JobSchedulerOptionsValidator>());
-        services.TryAddSingleton(new SchedulerClock(TimeProvider.System));
+        // The one place the system clock is named: everything else is given a TimeProvider (tests give a fake one).
+#pragma warning disable RS0030
+        services.TryAddSingleton(TimeProvider.System);
+#pragma warning restore RS0030
+        services.TryAddSingleton(sp => new SchedulerClock(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<RandomSource>();
         // Attempts carry their own timeout and cancel tokens; the client must not add a 100 s limit of its own.
         services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ActionRulesSource>();

@@ -20,6 +20,7 @@ internal sealed partial class SchedulerMaintenance(
     IJobCatalog catalog,
     IGrainFactory grains,
     SchedulerClock clock,
+    TimeProvider time,
     IOptionsMonitor<JobSchedulerOptions> options,
     ILogger<SchedulerMaintenance> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -58,7 +59,7 @@ internal sealed partial class SchedulerMaintenance(
             }
             try
             {
-                await Task.Delay(options.CurrentValue.MaintenanceInterval, TimeProvider.System, stopping);
+                await Task.Delay(options.CurrentValue.MaintenanceInterval, time, stopping);
             }
             catch (OperationCanceledException)
             {

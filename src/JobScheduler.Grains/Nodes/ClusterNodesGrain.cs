@@ -12,6 +12,7 @@ namespace JobScheduler.Grains.Nodes;
 [GrainType("cluster-nodes")]
 public sealed partial class ClusterNodesGrain(
     IClusterMembershipService membership,
+    TimeProvider time,
     ILogger<ClusterNodesGrain> logger) : Grain, ICapacityLedgerGrain
 {
     /// <summary>A node that has not reported for this long counts as down even before membership says so.</summary>
@@ -81,7 +82,7 @@ public sealed partial class ClusterNodesGrain(
         node.MemoryMb = report.MemoryMb;
         node.Draining = report.Draining;
         node.Usage = report;
-        node.LastHeartbeat = DateTimeOffset.UtcNow;
+        node.LastHeartbeat = time.GetUtcNow();
         node.Dead = false;
         // After this ledger moved (its silo died), the nodes' reports bring back what runs where. Attempts that reserve
         // nothing are not the ledger's business (they run where their execution lives); the report lists them.
@@ -170,7 +171,7 @@ public sealed partial class ClusterNodesGrain(
             }
         }
         var changed = false;
-        foreach (var node in _nodes.Values.Where(n => !n.Dead && (!alive.Contains(n.Id) || DateTimeOffset.UtcNow - n.LastHeartbeat > HeartbeatExpiry)))
+        foreach (var node in _nodes.Values.Where(n => !n.Dead && (!alive.Contains(n.Id) || time.GetUtcNow() - n.LastHeartbeat > HeartbeatExpiry)))
         {
             node.Dead = true;
             changed = true;

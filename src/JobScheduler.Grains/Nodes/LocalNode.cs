@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace JobScheduler.Grains.Nodes;
 
 /// <summary>This silo as a worker node: its id, capacity, drain flag, the attempts running here and real usage.</summary>
-public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> options)
+public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> options, TimeProvider time)
 {
     /// <summary>How long a finished attempt's result stays here for an execution that re-attaches late.</summary>
     private static readonly TimeSpan FinishedRetention = TimeSpan.FromMinutes(10);
@@ -48,7 +48,7 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
         return _attempts.GetOrAdd(key, _ =>
         {
             var cancel = new CancellationTokenSource();
-            return new LiveAttempt(attempt, Task.Run(() => run(cancel.Token)), cancel);
+            return new LiveAttempt(attempt, Task.Run(() => run(cancel.Token)), cancel, time);
         });
     }
 
@@ -74,7 +74,7 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
         }
         foreach (var (key, live) in _attempts)
         {
-            if (live.FinishedAt is { } at && DateTimeOffset.UtcNow - at > FinishedRetention)
+            if (live.FinishedAt is { } at && time.GetUtcNow() - at > FinishedRetention)
             {
                 _attempts.TryRemove(key, out _);
             }
@@ -138,13 +138,13 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
 /// <summary>An attempt started on this node: what it reserved, its outcome when done, and how to cancel it.</summary>
 public sealed class LiveAttempt
 {
-    public LiveAttempt(RunningAttempt attempt, Task<Actions.ActionResult> completion, CancellationTokenSource cancel)
+    public LiveAttempt(RunningAttempt attempt, Task<Actions.ActionResult> completion, CancellationTokenSource cancel, TimeProvider time)
     {
         Attempt = attempt;
         Cancel = cancel;
         Completion = completion.ContinueWith(t =>
         {
-            FinishedAt = DateTimeOffset.UtcNow;
+            FinishedAt = time.GetUtcNow();
             return t.Result;
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }

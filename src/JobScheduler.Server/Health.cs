@@ -22,7 +22,7 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
     }
 }
 
-/// <summary>The JSON body of /health/live and /health/ready, which states whether storage is durable.</summary>
+/// <summary>The JSON body of /health/live and /health/ready, which states whether storage is durable and where the data lives.</summary>
 internal static class HealthResponse
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
@@ -35,6 +35,7 @@ internal static class HealthResponse
             storage = server.Storage.ToLowerInvariant(),
             role = server.Role.ToString().ToLowerInvariant(),
             durable = server.Durable,
+            data = server.DataLocation,
             warning = server.Durable ? null : "Storage is in memory: jobs and history are lost when this process stops.",
             checks = report.Entries.Select(e => new
             {

@@ -3,14 +3,15 @@ using JobScheduler.Api;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 using JobScheduler.Persistence.Postgres;
+using JobScheduler.Persistence.Sqlite;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 
 namespace JobScheduler.Server;
 
 /// <summary>
-/// Composes a JobScheduler process from configuration: the embedded default (one silo and the REST API, in memory),
-/// or, with PostgreSQL, a silo, an API front door, or both.
+/// Composes a JobScheduler process from configuration: the embedded default (one silo and the REST API, durable in a
+/// SQLite file), the same in memory (for tests and throwaway runs), or, with PostgreSQL, a silo, an API front door, or both.
 /// </summary>
 public static class JobSchedulerServer
 {
@@ -30,7 +31,7 @@ public static class JobSchedulerServer
         }
         builder.Services.AddSingleton(server);
 
-        if (server.Durable)
+        if (server.Storage == ServerOptions.PostgresStorage)
         {
             // Registered before Orleans so that it runs first: the database must be up and its schema current.
             var database = builder.Configuration.GetSection(JobSchedulerPostgresOptions.Section).Get<JobSchedulerPostgresOptions>() ?? new();
@@ -53,13 +54,19 @@ public static class JobSchedulerServer
             builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
             builder.UseOrleans(silo =>
             {
-                if (server.Durable)
+                if (server.Storage == ServerOptions.PostgresStorage)
                 {
                     silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
                     silo.Configure<ClusterMembershipOptions>(FastFailureDetection);
                     // Listening on every interface only when advertised on a non-loopback address (containers, real hosts).
                     silo.ConfigureEndpoints(server.AdvertisedAddress, server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(server.AdvertisedAddress));
                     silo.UseJobSchedulerPostgres(server.ConnectionString!);
+                }
+                else if (server.Storage == ServerOptions.SqliteStorage)
+                {
+                    // One process owns the file (a second one is refused here, naming it), so membership stays local.
+                    silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
+                    silo.UseJobSchedulerSqlite(server.SqlitePath);
                 }
                 else
                 {

@@ -17,16 +17,37 @@ public enum ServerRole
 public sealed record ServerOptions
 {
     public const string MemoryStorage = "Memory";
+    public const string SqliteStorage = "Sqlite";
     public const string PostgresStorage = "Postgres";
+
+    /// <summary>Where <c>JobScheduler:Sqlite:Path</c> points by default, relative to the working directory at start.</summary>
+    public const string DefaultSqlitePath = "data/jobscheduler.db";
 
     /// <summary><c>JobScheduler:Role</c>: <c>All</c> (default), <c>Silo</c> or <c>Api</c>.</summary>
     public ServerRole Role { get; init; } = ServerRole.All;
 
-    /// <summary><c>JobScheduler:Storage</c>: <c>Memory</c> (default; nothing survives the process) or <c>Postgres</c>.</summary>
-    public string Storage { get; init; } = MemoryStorage;
+    /// <summary>
+    /// <c>JobScheduler:Storage</c>: <c>Sqlite</c> (default; one durable file, one process), <c>Postgres</c> (a cluster)
+    /// or <c>Memory</c> (for tests and throwaway runs: nothing survives the process).
+    /// </summary>
+    public string Storage { get; init; } = SqliteStorage;
 
     /// <summary>Whether jobs and history survive a restart.</summary>
-    public bool Durable => Storage == PostgresStorage;
+    public bool Durable => Storage != MemoryStorage;
+
+    /// <summary>
+    /// <c>JobScheduler:Sqlite:Path</c> made absolute: a relative path is taken from the working directory the process
+    /// started in (not from where the binaries are), as an operator typing it expects.
+    /// </summary>
+    public string SqlitePath { get; init; } = Path.GetFullPath(DefaultSqlitePath);
+
+    /// <summary>Where jobs and history live, for the start-up banner and /health/ready.</summary>
+    public string DataLocation => Storage switch
+    {
+        SqliteStorage => SqlitePath,
+        PostgresStorage => "PostgreSQL (ConnectionStrings:Postgres)",
+        _ => "this process's memory",
+    };
 
     /// <summary><c>ConnectionStrings:Postgres</c>, required with <c>Storage=Postgres</c>.</summary>
     public string? ConnectionString { get; init; }
@@ -55,8 +76,9 @@ public sealed record ServerOptions
             throw new InvalidOperationException($"JobScheduler:Role is '{roleText}'; it must be All, Silo or Api.");
         }
         var storageText = configuration["JobScheduler:Storage"] is { Length: > 0 } s ? s : defaults.Storage;
-        var storage = new[] { MemoryStorage, PostgresStorage }.FirstOrDefault(k => string.Equals(k, storageText, StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException($"JobScheduler:Storage is '{storageText}'; it must be {MemoryStorage} or {PostgresStorage}.");
+        var storage = new[] { SqliteStorage, PostgresStorage, MemoryStorage }.FirstOrDefault(k => string.Equals(k, storageText, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"JobScheduler:Storage is '{storageText}'; it must be {SqliteStorage}, {PostgresStorage} or {MemoryStorage}.");
+        var sqlitePath = configuration["JobScheduler:Sqlite:Path"] is { Length: > 0 } p ? p : DefaultSqlitePath;
         var address = defaults.AdvertisedAddress;
         if (configuration["Orleans:AdvertisedAddress"] is { Length: > 0 } addressText && !IPAddress.TryParse(addressText, out address))
         {
@@ -69,20 +91,21 @@ public sealed record ServerOptions
             Role = role,
             Storage = storage,
             ConnectionString = configuration.GetConnectionString("Postgres"),
+            SqlitePath = Path.GetFullPath(sqlitePath, Environment.CurrentDirectory),
             SiloPort = configuration.GetValue("Orleans:SiloPort", defaults.SiloPort),
             GatewayPort = configuration.GetValue("Orleans:GatewayPort", defaults.GatewayPort),
             AdvertisedAddress = address!,
             ClusterId = configuration["Orleans:ClusterId"] is { Length: > 0 } cluster ? cluster : defaults.ClusterId,
             ServiceId = configuration["Orleans:ServiceId"] is { Length: > 0 } service ? service : defaults.ServiceId,
         };
-        if (options.Durable && string.IsNullOrWhiteSpace(options.ConnectionString))
+        if (options.Storage == PostgresStorage && string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new InvalidOperationException("JobScheduler:Storage is Postgres but ConnectionStrings:Postgres is not set.");
         }
-        if (!options.Durable && options.Role != ServerRole.All)
+        if (options.Storage != PostgresStorage && options.Role != ServerRole.All)
         {
             throw new InvalidOperationException(
-                $"JobScheduler:Role={options.Role} needs JobScheduler:Storage=Postgres: with in-memory storage there is one process that is both silo and API.");
+                $"JobScheduler:Role={options.Role} needs JobScheduler:Storage=Postgres: with {options.Storage} storage there is one process that is both silo and API.");
         }
         foreach (var (key, port) in new[] { ("Orleans:SiloPort", options.SiloPort), ("Orleans:GatewayPort", options.GatewayPort) })
         {

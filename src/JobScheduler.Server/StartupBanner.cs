@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace JobScheduler.Server;
 
-/// <summary>Says at start-up where the API listens and, plainly, when nothing is durable.</summary>
+/// <summary>Says at start-up where the API listens, where the data lives and, plainly, when nothing is durable.</summary>
 internal sealed partial class StartupBanner(
     IHostApplicationLifetime lifetime,
     IServer httpServer,
@@ -15,7 +15,7 @@ internal sealed partial class StartupBanner(
         lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = httpServer.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            LogListening(options.Role, options.Storage, string.Join(", ", addresses), options.GatewayPort);
+            LogListening(options.Role, options.Storage, options.DataLocation, options.Durable, string.Join(", ", addresses), options.GatewayPort);
             if (!options.Durable)
             {
                 LogNotDurable();
@@ -26,8 +26,8 @@ internal sealed partial class StartupBanner(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "JobScheduler started (role {Role}, storage {Storage}); HTTP on {Addresses}; SDK gateway on port {GatewayPort}")]
-    private partial void LogListening(ServerRole role, string storage, string addresses, int gatewayPort);
+    [LoggerMessage(Level = LogLevel.Information, Message = "JobScheduler started (role {Role}, storage {Storage}, data in {DataLocation}, durable {Durable}); HTTP on {Addresses}; SDK gateway on port {GatewayPort}")]
+    private partial void LogListening(ServerRole role, string storage, string dataLocation, bool durable, string addresses, int gatewayPort);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage is in memory (JobScheduler:Storage=Memory): jobs, schedules and history are NOT durable and are lost when this process stops.")]
     private partial void LogNotDurable();

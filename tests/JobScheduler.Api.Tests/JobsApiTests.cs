@@ -9,15 +9,16 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
     private HttpClient Http => server.Http;
 
     [Fact]
-    public async Task HealthReady_SaysStorageIsNotDurable()
+    public async Task HealthReady_SaysStorageIsDurableAndWhereTheDataLives()
     {
         var response = await Http.GetAsync("/health/ready");
         var body = await response.JsonAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
-        Assert.Equal("memory", body.GetProperty("storage").GetString());
-        Assert.False(body.GetProperty("durable").GetBoolean());
+        Assert.Equal("sqlite", body.GetProperty("storage").GetString());
+        Assert.True(body.GetProperty("durable").GetBoolean());
+        Assert.Equal(server.DatabasePath, body.GetProperty("data").GetString());
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/health/live")).StatusCode);
     }
 

@@ -12,12 +12,16 @@ namespace JobScheduler.Api.Tests;
 
 /// <summary>
 /// The real server pipeline (silo + REST API) listening on 127.0.0.1 with free ports, an HTTP client for it, and
-/// an SDK client in a separate host that connects through the silo's TCP gateway, as another process would.
+/// an SDK client in a separate host that connects through the silo's TCP gateway, as another process would. Storage is
+/// the default (SQLite), in a file of its own under the temp directory.
 /// </summary>
 public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
 {
     private WebApplication _server = null!;
     private IHost _sdkHost = null!;
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"jobscheduler-api-tests-{Guid.NewGuid():n}");
+
+    public string DatabasePath => Path.Combine(_dataDirectory, "jobscheduler.db");
 
     public HttpClient Http { get; private set; } = null!;
 
@@ -34,6 +38,7 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
             $"--Orleans:GatewayPort={gatewayPort}",
             $"--JobScheduler:Actions:Command:Enabled={commandsEnabled}",
             "--Logging:LogLevel:Default=Warning",
+            $"--JobScheduler:Sqlite:Path={DatabasePath}",
         ]);
         await _server.StartAsync();
         var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -58,6 +63,7 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
         _sdkHost.Dispose();
         await _server.StopAsync();
         await _server.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
     }
 
 }

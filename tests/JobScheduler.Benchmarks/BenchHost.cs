@@ -50,6 +50,11 @@ internal sealed class BenchHost : IAsyncDisposable
         {
             serverArgs.AddRange(["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={options.Connection}"]);
         }
+        else
+        {
+            // The benchmark's "memory" storage, now that the server's default is a SQLite file.
+            serverArgs.Add("--JobScheduler:Storage=Memory");
+        }
         var clock = Stopwatch.StartNew();
         var server = JobSchedulerServer.Build([.. serverArgs]);
         await server.StartAsync();

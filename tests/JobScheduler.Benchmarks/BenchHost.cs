@@ -50,6 +50,10 @@ internal sealed class BenchHost : IAsyncDisposable
         {
             serverArgs.AddRange(["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={options.Connection}"]);
         }
+        else if (options.Storage == "sqlite")
+        {
+            serverArgs.AddRange(["--JobScheduler:Storage=Sqlite", $"--JobScheduler:Sqlite:Path={options.Connection}"]);
+        }
         else
         {
             // The benchmark's "memory" storage, now that the server's default is a SQLite file.

@@ -18,11 +18,16 @@ internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string S
         var quick = args.Contains("--quick");
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         var storage = (Value("--storage") ?? "memory").ToLowerInvariant();
-        if (storage is not ("memory" or "postgres"))
+        if (storage is not ("memory" or "sqlite" or "postgres"))
         {
-            throw new ArgumentException("--storage is memory or postgres.");
+            throw new ArgumentException("--storage is memory, sqlite or postgres.");
         }
         var connection = Value("--connection") ?? Environment.GetEnvironmentVariable("JOBSCHEDULER_BENCH_POSTGRES");
+        if (storage == "sqlite")
+        {
+            // A fresh file per run unless one is named: the figures are for an empty database.
+            connection ??= Path.Combine(Path.GetTempPath(), $"jobscheduler-bench-{Guid.NewGuid():n}", "bench.db");
+        }
         if (storage == "postgres" && string.IsNullOrEmpty(connection))
         {
             throw new ArgumentException("--storage postgres needs --connection \"Host=…;Database=…\" (an empty database is best).");

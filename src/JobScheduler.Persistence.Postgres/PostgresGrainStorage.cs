@@ -1,4 +1,3 @@
-using System.Globalization;
 using JobScheduler.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -7,17 +6,12 @@ using Orleans.Storage;
 namespace JobScheduler.Persistence.Postgres;
 
 /// <summary>
-/// Orleans grain storage over JobScheduler's tables, through the <see cref="PostgresBatcher"/> (the writes of many
-/// grains share one commit). A job's state is its row in <c>js_jobs</c> and an execution's its row in
-/// <c>js_executions</c> (<see cref="PostgresJobRows"/>, <see cref="PostgresExecutionRows"/>): the rows lists read, so
-/// each change is one statement. Any other state is an opaque payload in <c>js_grain_state</c>.
-/// <para>
-/// The ETag is the row's version; a write names the version it read (or none for the first), and a write that finds
-/// another version is refused with <see cref="InconsistentStateException"/>, so a stale second activation of a grain
-/// can never overwrite newer state.
-/// </para>
+/// Orleans grain storage over JobScheduler's tables (<see cref="RowGrainStorage"/> routes the states), through the
+/// <see cref="PostgresBatcher"/>: the writes of many grains share one commit. A job's state is its row in
+/// <c>js_jobs</c> and an execution's its row in <c>js_executions</c> (<see cref="PostgresJobRows"/>,
+/// <see cref="PostgresExecutionRows"/>); any other state is an opaque payload in <c>js_grain_state</c>.
 /// </summary>
-public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batcher, IGrainStorageSerializer serializer) : IGrainStorage
+public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batcher, IGrainStorageSerializer serializer) : RowGrainStorage(serializer)
 {
     private const string ReadSql = "SELECT payload, version FROM js_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3";
 
@@ -36,96 +30,39 @@ public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batch
     private readonly PostgresJobRows _jobs = new(batcher);
     private readonly PostgresExecutionRows _executions = new(batcher);
 
-    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        (object State, int Version)? found = stateName switch
-        {
-            StateNames.Job when typeof(T) == typeof(JobGrainState) => await _jobs.ReadAsync(Key(grainId)),
-            StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await _executions.ReadAsync(Key(grainId)),
-            _ => await ReadPayloadAsync<T>(stateName, grainId),
-        };
-        if (found is { } row)
-        {
-            grainState.State = (T)row.State;
-            grainState.ETag = row.Version.ToString(CultureInfo.InvariantCulture);
-            grainState.RecordExists = true;
-        }
-        else
-        {
-            grainState.State = Activator.CreateInstance<T>();
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-        }
-    }
+    protected override async Task<Found?> ReadJobAsync(string jobId) => await _jobs.ReadAsync(jobId) is { } row ? new Found(row.State, row.Version) : null;
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        var read = grainState.ETag is null ? (int?)null : ParseVersion(grainState.ETag);
-        var written = grainState.State switch
-        {
-            JobGrainState job when stateName == StateNames.Job => await _jobs.WriteAsync(job, read),
-            ExecutionGrainState execution when stateName == StateNames.Execution => await _executions.WriteAsync(execution, read),
-            _ => await WritePayloadAsync(stateName, grainId, grainState.State, read),
-        };
-        if (!written)
-        {
-            throw Conflict(stateName, grainId, grainState.ETag);
-        }
-        grainState.ETag = ((read ?? 0) + 1).ToString(CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
-    }
+    protected override Task<bool> WriteJobAsync(JobGrainState state, int? version) => _jobs.WriteAsync(state, version);
 
-    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        if (grainState.ETag is not null)
-        {
-            var version = ParseVersion(grainState.ETag);
-            var deleted = stateName switch
-            {
-                StateNames.Job when typeof(T) == typeof(JobGrainState) => await _jobs.DeleteAsync(Key(grainId), version),
-                StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await _executions.DeleteAsync(Key(grainId), version),
-                _ => await batcher.ExecuteAsync(DeleteSql, [.. PayloadKey(stateName, grainId), new NpgsqlParameter<int> { TypedValue = version }]) == 1,
-            };
-            if (!deleted)
-            {
-                throw Conflict(stateName, grainId, grainState.ETag);
-            }
-        }
-        grainState.State = Activator.CreateInstance<T>();
-        grainState.ETag = null;
-        grainState.RecordExists = false;
-    }
+    protected override Task<bool> DeleteJobAsync(string jobId, int version) => _jobs.DeleteAsync(jobId, version);
 
-    private async Task<(object State, int Version)?> ReadPayloadAsync<T>(string stateName, GrainId grainId)
-    {
-        var row = await batcher.QueryAsync(ReadSql, PayloadKey(stateName, grainId), reader =>
-            reader.Read() ? (Payload: reader.GetFieldValue<byte[]>(0), Version: reader.GetInt32(1)) : ((byte[] Payload, int Version)?)null);
-        return row is { } found ? (serializer.Deserialize<T>(new BinaryData(found.Payload))!, found.Version) : null;
-    }
+    protected override async Task<Found?> ReadExecutionAsync(string executionId) =>
+        await _executions.ReadAsync(executionId) is { } row ? new Found(row.State, row.Version) : null;
 
-    private async Task<bool> WritePayloadAsync<T>(string stateName, GrainId grainId, T state, int? read)
+    protected override Task<bool> WriteExecutionAsync(ExecutionGrainState state, int? version) => _executions.WriteAsync(state, version);
+
+    protected override Task<bool> DeleteExecutionAsync(string executionId, int version) => _executions.DeleteAsync(executionId, version);
+
+    protected override Task<(byte[] Payload, int Version)?> ReadPayloadAsync(string stateName, GrainId grainId) =>
+        batcher.QueryAsync(ReadSql, Key(stateName, grainId), reader =>
+            reader.Read() ? (reader.GetFieldValue<byte[]>(0), reader.GetInt32(1)) : ((byte[] Payload, int Version)?)null);
+
+    protected override async Task<bool> WritePayloadAsync(string stateName, GrainId grainId, byte[] payload, int? version)
     {
-        var payload = new NpgsqlParameter<byte[]> { TypedValue = serializer.Serialize(state).ToArray(), NpgsqlDbType = NpgsqlDbType.Bytea };
-        var written = read is { } version
-            ? await batcher.ExecuteAsync(UpdateSql, [.. PayloadKey(stateName, grainId), payload, new NpgsqlParameter<int> { TypedValue = version }])
-            : await batcher.ExecuteAsync(InsertSql, [.. PayloadKey(stateName, grainId), payload]);
+        var bytes = new NpgsqlParameter<byte[]> { TypedValue = payload, NpgsqlDbType = NpgsqlDbType.Bytea };
+        var written = version is { } read
+            ? await batcher.ExecuteAsync(UpdateSql, [.. Key(stateName, grainId), bytes, new NpgsqlParameter<int> { TypedValue = read }])
+            : await batcher.ExecuteAsync(InsertSql, [.. Key(stateName, grainId), bytes]);
         return written == 1;
     }
 
-    private static string Key(GrainId grainId) => grainId.Key.ToString()!;
+    protected override async Task<bool> DeletePayloadAsync(string stateName, GrainId grainId, int version) =>
+        await batcher.ExecuteAsync(DeleteSql, [.. Key(stateName, grainId), new NpgsqlParameter<int> { TypedValue = version }]) == 1;
 
-    private NpgsqlParameter[] PayloadKey(string stateName, GrainId grainId) =>
+    private NpgsqlParameter[] Key(string stateName, GrainId grainId) =>
     [
         new NpgsqlParameter<string> { TypedValue = serviceId },
         new NpgsqlParameter<string> { TypedValue = grainId.ToString() },
         new NpgsqlParameter<string> { TypedValue = stateName },
     ];
-
-    private static InconsistentStateException Conflict(string stateName, GrainId grainId, string? etag) =>
-        new($"The state of {grainId} ({stateName}) was written by another activation since this one read it.", null, etag);
-
-    private static int ParseVersion(string etag) =>
-        int.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            ? version
-            : throw new InconsistentStateException($"'{etag}' is not a version this storage wrote.", null, etag);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using JobScheduler.Testing;
 
 namespace JobScheduler.Persistence.Postgres.Tests;
 
@@ -16,9 +17,9 @@ public sealed class ClusterTests : IAsyncLifetime
     [Fact]
     public async Task SiloStoppedGracefully_DrainsFirst_ItsRunningAttemptFinishesThere()
     {
-        await using var worker = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Silo");
-        await using var other = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Silo");
-        await using var api = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Api");
+        await using var worker = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo");
+        await using var other = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo");
+        await using var api = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Api");
         await worker.StartAsync();
         await api.StartAsync();
         var workerNode = (await api.EventuallyAsync(async () => await NodesAsync(api) is [var only] ? (JsonElement?)only : null, Patience, "the first node")).GetProperty("id").GetString()!;
@@ -49,9 +50,9 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task SiloKilledMidRun_ItsAttemptsRunElsewhere_NothingIsLostOrRunTwice(int victimIndex)
     {
         var silos = Enumerable.Range(0, 3)
-            .Select(_ => new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Silo", "--JobScheduler:Node:CpuMillis=2000", "--JobScheduler:Node:MemoryMb=4000"))
+            .Select(_ => ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo", "--JobScheduler:Node:CpuMillis=2000", "--JobScheduler:Node:MemoryMb=4000"))
             .ToList();
-        await using var api = new ServerProcess(_database.ConnectionString, "--JobScheduler:Role=Api");
+        await using var api = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Api");
         try
         {
             foreach (var silo in silos)

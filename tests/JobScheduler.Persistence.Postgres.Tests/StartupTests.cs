@@ -1,3 +1,4 @@
+using JobScheduler.Testing;
 using Npgsql;
 
 namespace JobScheduler.Persistence.Postgres.Tests;
@@ -8,7 +9,7 @@ public sealed class StartupTests
     [Fact]
     public async Task UnreachableDatabase_IsRetriedThenReportedClearly()
     {
-        await using var server = new ServerProcess(
+        await using var server = ServerProcess.OnPostgres(
             "Host=127.0.0.1;Port=1;Username=nobody;Password=nothing;Database=nowhere;Timeout=1",
             "--JobScheduler:Database:StartupTimeout=00:00:03");
 
@@ -24,7 +25,7 @@ public sealed class StartupTests
     public async Task WrongPassword_StopsAtOnceWithAClearMessage()
     {
         var wrong = new NpgsqlConnectionStringBuilder(PostgresDatabase.AdminConnectionString) { Password = "not-the-password" }.ConnectionString;
-        await using var server = new ServerProcess(wrong);
+        await using var server = ServerProcess.OnPostgres(wrong);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
 

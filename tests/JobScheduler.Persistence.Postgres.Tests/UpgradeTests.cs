@@ -1,4 +1,5 @@
 using System.Text.Json;
+using JobScheduler.Testing;
 using Npgsql;
 
 namespace JobScheduler.Persistence.Postgres.Tests;
@@ -47,7 +48,7 @@ public sealed class UpgradeTests : IAsyncLifetime
         await RestoreSchema5DatabaseAsync();
         Assert.Equal(22, await _database.ScalarAsync("SELECT count(*) FROM js_grain_state WHERE state_name IN ('job', 'execution')"));
 
-        await using var server = new ServerProcess(_database.ConnectionString);
+        await using var server = ServerProcess.OnPostgres(_database.ConnectionString);
         var ready = await server.StartAsync();
 
         Assert.Equal(PostgresSchema.LatestVersion, await _database.ScalarAsync("SELECT max(version) FROM js_schema_migrations"));

@@ -2,26 +2,33 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using JobScheduler.Testing;
 
-namespace JobScheduler.Persistence.Sqlite.Tests;
+namespace JobScheduler.Testing;
 
 /// <summary>
-/// The real server executable, started as a child process on 127.0.0.1 with free ports and SQLite storage in a given file.
+/// The real server executable, started as a child process on 127.0.0.1 with free ports, on PostgreSQL or a SQLite file.
 /// <see cref="KillAsync"/> is SIGKILL: no shutdown code runs. Output goes to a log file named in failures.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly string _databasePath;
+    private readonly string[] _storageArgs;
     private readonly string[] _extraArgs;
     private string[] _args = [];
     private Process? _process;
 
-    public ServerProcess(string databasePath, params string[] extraArgs)
+    /// <summary>A server on the PostgreSQL database <paramref name="connectionString"/> names.</summary>
+    public static ServerProcess OnPostgres(string connectionString, params string[] extraArgs) =>
+        new(["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={connectionString}"], extraArgs);
+
+    /// <summary>A server on the SQLite file <paramref name="databasePath"/>.</summary>
+    public static ServerProcess OnSqlite(string databasePath, params string[] extraArgs) =>
+        new(["--JobScheduler:Storage=Sqlite", $"--JobScheduler:Sqlite:Path={databasePath}"], extraArgs);
+
+    private ServerProcess(string[] storageArgs, string[] extraArgs)
     {
-        _databasePath = databasePath;
+        _storageArgs = storageArgs;
         _extraArgs = extraArgs;
         AssignPorts();
     }
@@ -33,8 +40,7 @@ public sealed class ServerProcess : IAsyncDisposable
         [
             $"--urls=http://127.0.0.1:{HttpPort}",
             "--environment=Production",
-            "--JobScheduler:Storage=Sqlite",
-            $"--JobScheduler:Sqlite:Path={_databasePath}",
+            .. _storageArgs,
             $"--Orleans:SiloPort={LoopbackPorts.Free()}",
             $"--Orleans:GatewayPort={LoopbackPorts.Free()}",
             "--JobScheduler:Actions:Command:Enabled=true",

@@ -1,0 +1,112 @@
+using System.Globalization;
+using Orleans.Storage;
+
+namespace JobScheduler.Core.Storage;
+
+/// <summary>
+/// Orleans grain storage over one row per fact, shared by the SQL stores: a job's state goes to its job row and an
+/// execution's to its execution row (<see cref="JobRow"/>, <see cref="ExecutionRow"/>), the rows lists read; any other
+/// state is an opaque payload in Orleans' serialized form. A store supplies the statements.
+/// <para>
+/// The ETag is the row's version; a write names the version it read (or none for the first), and a write that finds
+/// another version is refused with <see cref="InconsistentStateException"/>, so a stale second activation of a grain
+/// can never overwrite newer state.
+/// </para>
+/// </summary>
+public abstract class RowGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
+{
+    /// <summary>A row found: the state it holds and its version.</summary>
+    protected readonly record struct Found(object State, int Version);
+
+    protected abstract Task<Found?> ReadJobAsync(string jobId);
+
+    /// <summary>Inserts (<paramref name="version"/> null) or updates the row if it still has <paramref name="version"/>; false when fenced out.</summary>
+    protected abstract Task<bool> WriteJobAsync(JobGrainState state, int? version);
+
+    /// <summary>Deletes the job's row, if it still has <paramref name="version"/>, and its finished executions, in one transaction.</summary>
+    protected abstract Task<bool> DeleteJobAsync(string jobId, int version);
+
+    protected abstract Task<Found?> ReadExecutionAsync(string executionId);
+
+    protected abstract Task<bool> WriteExecutionAsync(ExecutionGrainState state, int? version);
+
+    protected abstract Task<bool> DeleteExecutionAsync(string executionId, int version);
+
+    protected abstract Task<(byte[] Payload, int Version)?> ReadPayloadAsync(string stateName, GrainId grainId);
+
+    protected abstract Task<bool> WritePayloadAsync(string stateName, GrainId grainId, byte[] payload, int? version);
+
+    protected abstract Task<bool> DeletePayloadAsync(string stateName, GrainId grainId, int version);
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var found = stateName switch
+        {
+            StateNames.Job when typeof(T) == typeof(JobGrainState) => await ReadJobAsync(Key(grainId)),
+            StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await ReadExecutionAsync(Key(grainId)),
+            _ => await ReadPayloadAsync(stateName, grainId) is { } payload
+                ? new Found(serializer.Deserialize<T>(new BinaryData(payload.Payload))!, payload.Version)
+                : null,
+        };
+        if (found is { } row)
+        {
+            grainState.State = (T)row.State;
+            grainState.ETag = row.Version.ToString(CultureInfo.InvariantCulture);
+            grainState.RecordExists = true;
+        }
+        else
+        {
+            grainState.State = Activator.CreateInstance<T>();
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+        }
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var read = grainState.ETag is null ? (int?)null : ParseVersion(grainState.ETag);
+        var written = grainState.State switch
+        {
+            JobGrainState job when stateName == StateNames.Job => await WriteJobAsync(job, read),
+            ExecutionGrainState execution when stateName == StateNames.Execution => await WriteExecutionAsync(execution, read),
+            _ => await WritePayloadAsync(stateName, grainId, serializer.Serialize(grainState.State).ToArray(), read),
+        };
+        if (!written)
+        {
+            throw Conflict(stateName, grainId, grainState.ETag);
+        }
+        grainState.ETag = ((read ?? 0) + 1).ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (grainState.ETag is not null)
+        {
+            var version = ParseVersion(grainState.ETag);
+            var deleted = stateName switch
+            {
+                StateNames.Job when typeof(T) == typeof(JobGrainState) => await DeleteJobAsync(Key(grainId), version),
+                StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await DeleteExecutionAsync(Key(grainId), version),
+                _ => await DeletePayloadAsync(stateName, grainId, version),
+            };
+            if (!deleted)
+            {
+                throw Conflict(stateName, grainId, grainState.ETag);
+            }
+        }
+        grainState.State = Activator.CreateInstance<T>();
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    private static string Key(GrainId grainId) => grainId.Key.ToString()!;
+
+    private static InconsistentStateException Conflict(string stateName, GrainId grainId, string? etag) =>
+        new($"The state of {grainId} ({stateName}) was written by another activation since this one read it.", null, etag);
+
+    private static int ParseVersion(string etag) =>
+        int.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? version
+            : throw new InconsistentStateException($"'{etag}' is not a version this storage wrote.", null, etag);
+}

@@ -1,8 +1,12 @@
 using System.Net;
+using System.Text.Json;
 
 namespace JobScheduler.Api.Tests;
 
-/// <summary>A server that has not opted in to command actions refuses them with a clear error.</summary>
+/// <summary>
+/// A server that has not opted in to command actions refuses them with a clear error. It keeps everything in memory
+/// (<c>JobScheduler:Storage=Memory</c>), which it says, and otherwise works as the durable stores do.
+/// </summary>
 public sealed class CommandsDisabledTests(CommandsDisabledServer server) : IClassFixture<CommandsDisabledServer>
 {
     [Fact]
@@ -26,5 +30,25 @@ public sealed class CommandsDisabledTests(CommandsDisabledServer server) : IClas
         var response = await server.Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/safe/trigger", """{"action":{"kind":"command","command":"id"}}""");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task MemoryStorage_SaysItIsNotDurable_AndRunsJobsAsTheDurableStoresDo()
+    {
+        var health = await (await server.Http.GetAsync("/health/ready")).JsonAsync();
+        Assert.Equal("memory", health.GetProperty("storage").GetString());
+        Assert.False(health.GetProperty("durable").GetBoolean());
+        Assert.Contains("lost when this process stops", health.GetProperty("warning").GetString());
+        Assert.False(File.Exists(server.DatabasePath));
+
+        await server.Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/in-memory", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"sleep","payload":{"ms":10}}}""");
+        var id = (await (await server.Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/in-memory/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+        var done = await server.Sdk.WaitForCompletionAsync(id);
+
+        Assert.Equal(ExecutionState.Succeeded, done.State);
+        Assert.Equal("slept 10 ms\n", done.Attempts.Single().Output);
+        var listed = await (await server.Http.GetAsync("/api/jobs/in-memory/executions")).JsonAsync();
+        Assert.Equal(id, listed.GetProperty("items")[0].GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Undefined, listed.GetProperty("items")[0].GetProperty("attempts")[0].TryGetProperty("output", out var output) ? output.ValueKind : JsonValueKind.Undefined);
     }
 }

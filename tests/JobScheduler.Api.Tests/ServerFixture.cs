@@ -13,9 +13,9 @@ namespace JobScheduler.Api.Tests;
 /// <summary>
 /// The real server pipeline (silo + REST API) listening on 127.0.0.1 with free ports, an HTTP client for it, and
 /// an SDK client in a separate host that connects through the silo's TCP gateway, as another process would. Storage is
-/// the default (SQLite), in a file of its own under the temp directory.
+/// the default (SQLite), in a file of its own under the temp directory, or memory (<c>JobScheduler:Storage=Memory</c>).
 /// </summary>
-public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
+public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite") : IAsyncLifetime
 {
     private WebApplication _server = null!;
     private IHost _sdkHost = null!;
@@ -39,6 +39,7 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
             $"--JobScheduler:Actions:Command:Enabled={commandsEnabled}",
             "--Logging:LogLevel:Default=Warning",
             $"--JobScheduler:Sqlite:Path={DatabasePath}",
+            $"--JobScheduler:Storage={storage}",
         ]);
         await _server.StartAsync();
         var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -63,11 +64,15 @@ public abstract class ServerFixture(bool commandsEnabled) : IAsyncLifetime
         _sdkHost.Dispose();
         await _server.StopAsync();
         await _server.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 
 }
 
 public sealed class CommandsEnabledServer() : ServerFixture(commandsEnabled: true);
 
-public sealed class CommandsDisabledServer() : ServerFixture(commandsEnabled: false);
+/// <summary>Also the in-memory store's run through the whole pipeline (for tests and throwaway runs).</summary>
+public sealed class CommandsDisabledServer() : ServerFixture(commandsEnabled: false, storage: "Memory");

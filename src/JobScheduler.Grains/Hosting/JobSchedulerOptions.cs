@@ -16,8 +16,11 @@ public sealed class JobSchedulerOptions
     /// <summary>Executions kept per job; the oldest finished ones beyond it are dropped. Default 1000.</summary>
     public int MaxExecutionsPerJob { get; set; } = 1000;
 
-    /// <summary>When set, executions finished longer ago than this are dropped in the background. Default: none (count only).</summary>
-    public TimeSpan? MaxExecutionAge { get; set; }
+    /// <summary>
+    /// Executions finished longer ago than this are dropped in the background (by one silo), besides the bound by count.
+    /// Default 30 days; set it empty to keep history by count only.
+    /// </summary>
+    public TimeSpan? MaxExecutionAge { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How often a silo sweeps for interrupted executions, due jobs and expired history. Default 15 s.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -12,7 +12,9 @@ namespace JobScheduler.Grains.Hosting;
 /// re-activated (its interrupted attempt recorded as <c>lost</c> and run again) — the first sweep runs at start-up,
 /// so this takes seconds after a restart rather than the next reminder tick;</item>
 /// <item>jobs due within the next minute are pinged, so their precise timers are armed after a restart;</item>
-/// <item>retention by age: executions finished longer ago than <see cref="JobSchedulerOptions.MaxExecutionAge"/> are dropped.</item>
+/// <item>retention by age: executions finished longer ago than <see cref="JobSchedulerOptions.MaxExecutionAge"/> are
+/// dropped — by one silo only, the oldest active one in the cluster's membership (every silo sees the same membership,
+/// so exactly one finds itself the owner; when it dies the next oldest takes over at its next sweep).</item>
 /// </list>
 /// Pinging an execution or job that is already active elsewhere is harmless: the call simply reaches it.
 /// </summary>
@@ -21,6 +23,8 @@ internal sealed partial class SchedulerMaintenance(
     IGrainFactory grains,
     SchedulerClock clock,
     TimeProvider time,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     IOptionsMonitor<JobSchedulerOptions> options,
     ILogger<SchedulerMaintenance> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -81,7 +85,7 @@ internal sealed partial class SchedulerMaintenance(
                 LogSwept(unfinished.Count, due.Count);
             }
         }
-        if (options.CurrentValue.MaxExecutionAge is { } maxAge)
+        if (options.CurrentValue.MaxExecutionAge is { } maxAge && IsRetentionOwner())
         {
             var dropped = await catalog.DeleteExecutionsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
             if (dropped > 0)
@@ -90,6 +94,18 @@ internal sealed partial class SchedulerMaintenance(
             }
         }
     }
+
+    /// <summary>Whether this silo is the oldest active one, which alone applies retention by age.</summary>
+    // Before this silo sees itself active in membership, nobody is known to own it: the next sweep decides.
+    private bool IsRetentionOwner() => RetentionOwnerOf(membership.CurrentSnapshot.Members.Values) is { } owner && owner.Equals(silo.SiloAddress);
+
+    /// <summary>The oldest active silo (lowest generation, then address): the same answer on every silo.</summary>
+    internal static SiloAddress? RetentionOwnerOf(IEnumerable<ClusterMember> members) => members
+        .Where(m => m.Status == SiloStatus.Active)
+        .Select(m => m.SiloAddress)
+        .OrderBy(a => a.Generation)
+        .ThenBy(a => a.ToParsableString(), StringComparer.Ordinal)
+        .FirstOrDefault();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler maintenance sweep failed; it runs again at the next interval")]
     private partial void LogSweepFailed(Exception exception);

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace JobScheduler.Api;
 
-/// <summary><c>/api/stats</c>: counts of jobs and executions by state, from the query model.</summary>
+/// <summary><c>/api/stats</c>: counts of jobs and executions by state, from the stored rows.</summary>
 public static class StatsApi
 {
     public static RouteHandlerBuilder MapStatsApi(this IEndpointRouteBuilder routes) =>

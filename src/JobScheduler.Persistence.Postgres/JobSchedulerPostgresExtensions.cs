@@ -34,7 +34,7 @@ public static class JobSchedulerPostgresExtensions
     /// <summary>Connections per process for the Orleans providers, unless the connection string sets Maximum Pool Size.</summary>
     public const int OrleansPoolSize = 8;
 
-    /// <summary>Connections per process for the query model and migrations, unless the connection string sets Maximum Pool Size.</summary>
+    /// <summary>Connections per process for lists, storage, reminders and migrations, unless the connection string sets Maximum Pool Size.</summary>
     public const int CatalogPoolSize = 12;
 
     /// <summary>
@@ -70,7 +70,7 @@ public static class JobSchedulerPostgresExtensions
         return services;
     }
 
-    /// <summary>Membership, grain state and reminders in PostgreSQL, and the PostgreSQL query model.</summary>
+    /// <summary>Membership, grain state (one row per job and per execution), reminders and lists in PostgreSQL.</summary>
     public static ISiloBuilder UseJobSchedulerPostgres(this ISiloBuilder silo, string connectionString)
     {
         connectionString = WithPoolLimit(connectionString, OrleansPoolSize);

@@ -13,7 +13,7 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
         try
         {
             await grains.GetGrain<IJobQueryGrain>(0).QueryJobsAsync(new JobQuery { Limit = 1 }).WaitAsync(Timeout, cancellationToken);
-            return HealthCheckResult.Healthy("The silo answers grain calls and reads its query model.");
+            return HealthCheckResult.Healthy("The silo answers grain calls and reads its stored jobs.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

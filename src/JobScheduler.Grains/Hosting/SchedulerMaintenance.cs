@@ -8,7 +8,7 @@ namespace JobScheduler.Grains.Hosting;
 /// Background upkeep of a silo, started once the silo is active and repeated every
 /// <see cref="JobSchedulerOptions.MaintenanceInterval"/>:
 /// <list type="bullet">
-/// <item>recovery: executions the query model shows unfinished are pinged, so that one whose process died is
+/// <item>recovery: executions stored as unfinished are pinged, so that one whose process died is
 /// re-activated (its interrupted attempt recorded as <c>lost</c> and run again) — the first sweep runs at start-up,
 /// so this takes seconds after a restart rather than the next reminder tick;</item>
 /// <item>jobs due within the next minute are pinged, so their precise timers are armed after a restart;</item>

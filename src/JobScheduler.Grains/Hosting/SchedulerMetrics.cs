@@ -11,7 +11,6 @@ namespace JobScheduler.Grains.Hosting;
 /// <item><c>fire</c> — from a fire's due instant until its job grain starts handling it;</item>
 /// <item><c>placement</c> — reserving a node for an attempt (zero when it runs where its execution lives);</item>
 /// <item><c>persistence</c> — one write of a job's or an execution's grain state;</item>
-/// <item><c>history</c> — one write of the query model (the history a user lists);</item>
 /// <item><c>reminder</c> — registering or moving a job's durable reminder;</item>
 /// <item><c>run</c> — an attempt on its node, from its start until its execution holds the result.</item>
 /// </list>

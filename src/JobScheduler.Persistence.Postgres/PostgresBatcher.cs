@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using JobScheduler.Core.Storage;
 using Npgsql;
 
 namespace JobScheduler.Persistence.Postgres;
@@ -121,13 +122,22 @@ public sealed class PostgresBatcher : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var command = new NpgsqlBatch(connection);
+        var reads = 0;
         foreach (var pending in batch)
         {
+            if (pending.IsRead)
+            {
+                reads++;
+            }
             var statement = new NpgsqlBatchCommand(pending.Sql);
             // A parameter belongs to one statement: a re-run gets copies.
             statement.Parameters.AddRange(retry ? [.. pending.Parameters.Select(p => p.Clone())] : pending.Parameters);
             command.BatchCommands.Add(statement);
         }
+        // Counted as sent (a re-run after a failed batch sends its statements again, and they count again).
+        StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: false, reads);
+        StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: true, batch.Count - reads);
+        StorageMetrics.RecordBatch(StorageMetrics.Postgres, write, batch.Count);
         if (write)
         {
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -183,5 +193,11 @@ public sealed class PostgresBatcher : IAsyncDisposable
     private sealed record Pending(string Sql, NpgsqlParameter[] Parameters, Func<NpgsqlDataReader, object?>? Read)
     {
         public TaskCompletionSource<object?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>
+        /// A plain SELECT, for the statement counter: the read queue also carries writes that return rows (an upsert
+        /// with RETURNING, a delete in a WITH), which count as writes.
+        /// </summary>
+        public bool IsRead { get; } = Sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -74,6 +74,7 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT state, count(*) FROM js_jobs GROUP BY state"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT state, count(*) FROM js_executions GROUP BY state"));
+        StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: false, batch.BatchCommands.Count);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var jobs = new Dictionary<string, long>();
         while (await reader.ReadAsync(cancellationToken))
@@ -130,6 +131,7 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
     {
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddRange(parameters);
+        StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: false);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var ids = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
@@ -141,6 +143,7 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
 
     private static async Task<List<T>> ReadDocumentsAsync<T>(NpgsqlCommand command, CancellationToken cancellationToken)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: false);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<T>();
         while (await reader.ReadAsync(cancellationToken))

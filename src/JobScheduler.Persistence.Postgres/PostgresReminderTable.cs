@@ -1,4 +1,5 @@
 using System.Globalization;
+using JobScheduler.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -37,6 +38,7 @@ public sealed class PostgresReminderTable(string serviceId, NpgsqlDataSource dat
         command.Parameters.Add(Text(serviceId));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = first });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = last });
+        StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: false);
         await using var reader = await command.ExecuteReaderAsync();
         return ReadAll(reader);
     }

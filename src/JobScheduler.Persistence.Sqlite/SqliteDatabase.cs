@@ -1,3 +1,4 @@
+using JobScheduler.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -72,9 +73,17 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
         try
         {
             // Reads are short and SQLite's API is synchronous: they run on the caller's thread.
+            var statementsBefore = SqliteSql.StatementsOnThisThread;
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
-            return Task.FromResult(read(connection));
+            try
+            {
+                return Task.FromResult(read(connection));
+            }
+            finally
+            {
+                StorageMetrics.RecordStatements(StorageMetrics.Sqlite, write: false, (int)(SqliteSql.StatementsOnThisThread - statementsBefore));
+            }
         }
         catch (Exception ex)
         {

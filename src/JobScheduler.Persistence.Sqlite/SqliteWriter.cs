@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using JobScheduler.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -76,29 +77,35 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     {
         var results = new object?[batch.Count];
         var failures = new Exception?[batch.Count];
+        var statementsBefore = SqliteSql.StatementsOnThisThread;
         try
         {
-            SqliteSql.Execute(_connection, "BEGIN IMMEDIATE");
+            SqliteSql.Control(_connection, "BEGIN IMMEDIATE");
             for (var i = 0; i < batch.Count; i++)
             {
-                SqliteSql.Execute(_connection, "SAVEPOINT unit");
+                SqliteSql.Control(_connection, "SAVEPOINT unit");
                 try
                 {
                     results[i] = batch[i].Work(_connection);
-                    SqliteSql.Execute(_connection, "RELEASE unit");
+                    SqliteSql.Control(_connection, "RELEASE unit");
                 }
                 catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
                 {
                     // This unit only (not an I/O error or a full disk, which end the transaction): undo it, keep the rest.
-                    SqliteSql.Execute(_connection, "ROLLBACK TO unit");
-                    SqliteSql.Execute(_connection, "RELEASE unit");
+                    SqliteSql.Control(_connection, "ROLLBACK TO unit");
+                    SqliteSql.Control(_connection, "RELEASE unit");
                     failures[i] = ex;
                 }
             }
-            SqliteSql.Execute(_connection, "COMMIT");
+            SqliteSql.Control(_connection, "COMMIT");
+            var statements = (int)(SqliteSql.StatementsOnThisThread - statementsBefore);
+            StorageMetrics.RecordStatements(StorageMetrics.Sqlite, write: true, statements);
+            StorageMetrics.RecordBatch(StorageMetrics.Sqlite, writeQueue: true, statements);
         }
         catch (Exception ex)
         {
+            // Sent, though not committed.
+            StorageMetrics.RecordStatements(StorageMetrics.Sqlite, write: true, (int)(SqliteSql.StatementsOnThisThread - statementsBefore));
             LogBatchFailed(batch.Count, ex);
             if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
             {
@@ -127,7 +134,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     {
         try
         {
-            SqliteSql.Execute(_connection, "ROLLBACK");
+            SqliteSql.Control(_connection, "ROLLBACK");
         }
         catch (SqliteException ex)
         {

@@ -26,7 +26,8 @@ try
             "sustained" => await Workloads.SustainedAsync(bench),
             _ => await ScaleWorkload.RunAsync(bench),
         };
-        results.Add(result with { Stages = stages.TakeSnapshot() });
+        var (stageSummaries, cost) = stages.TakeSnapshot();
+        results.Add(result with { Stages = stageSummaries, Cost = cost });
         Console.WriteLine($"  {workload} done");
     }
 }

@@ -26,6 +26,9 @@ internal sealed record WorkloadResult(
     public ScaleResult? Scale { get; init; }
 
     public StageSummary[] Stages { get; init; } = [];
+
+    /// <summary>Statements, commits and grain calls counted while the workload ran (see <see cref="CostTotals"/>).</summary>
+    public CostTotals? Cost { get; init; }
 }
 
 /// <summary>sustained: execution records counted through the API.</summary>
@@ -34,7 +37,7 @@ internal sealed record HistoryRows(long Before, long After, long Expected, long 
     public long Written => After - Before;
 }
 
-/// <summary>The scale workload: creation rate, memory, and (PostgreSQL) a restart of the server on the same database.</summary>
+/// <summary>The scale workload: creation rate, memory, and (SQLite, PostgreSQL) a restart of the server on the same database.</summary>
 internal sealed record ScaleResult(
     int Jobs,
     double CreateSeconds,
@@ -58,11 +61,12 @@ internal static class Report
         if (timed.Length > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| workload | storage | submit | jobs | submitted/s | lateness p50 ms | p95 ms | p99 ms | max ms | last finished s | executions/s | dropped |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| workload | storage | submit | jobs | submitted/s | lateness p50 ms | p95 ms | p99 ms | max ms | last finished s | executions/s | dropped | write stmts/exec | read stmts/exec | grain calls/exec | batch mean |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in timed)
             {
-                Line($"| {r.Workload} | {r.Storage} | {r.Submit} | {r.Jobs} | {r.SubmittedPerSecond:0} | {r.LatenessP50Ms:0.0} | {r.LatenessP95Ms:0.0} | {r.LatenessP99Ms:0.0} | {r.LatenessMaxMs:0.0} | {r.LastFinishedSeconds:0.00} | {r.ExecutionsPerSecond:0} | {r.Dropped} |");
+                var c = r.Cost;
+                Line($"| {r.Workload} | {r.Storage} | {r.Submit} | {r.Jobs} | {r.SubmittedPerSecond:0} | {r.LatenessP50Ms:0.0} | {r.LatenessP95Ms:0.0} | {r.LatenessP99Ms:0.0} | {r.LatenessMaxMs:0.0} | {r.LastFinishedSeconds:0.00} | {r.ExecutionsPerSecond:0} | {r.Dropped} | {Na(c?.WritesPerExecution, "0.00")} | {Na(c?.ReadsPerExecution, "0.00")} | {Na(c?.GrainCallsPerExecution, "0.00")} | {Na(c?.MeanBatchSize, "0.0")} |");
             }
             foreach (var r in timed.Where(r => r.History is not null))
             {
@@ -75,19 +79,25 @@ internal static class Report
         if (scaled.Length > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("| scale | storage | submit | jobs | create s | created/s | GC heap MiB before → after | bytes/job | working set MiB | stop s | restart ready s | firing again s | GC heap after restart MiB | working set after restart MiB |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| scale | storage | submit | jobs | create s | created/s | GC heap MiB before → after | bytes/job | working set MiB | stop s | restart ready s | firing again s | GC heap after restart MiB | working set after restart MiB | write stmts/job | read stmts/job | grain calls/job | batch mean |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in scaled)
             {
                 var s = r.Scale!;
+                var c = r.Cost;
                 var perJob = (s.HeapMiB - s.HeapBeforeMiB) * 1024 * 1024 / s.Jobs;
-                Line($"| scale | {r.Storage} | {r.Submit} | {s.Jobs} | {s.CreateSeconds:0.0} | {r.SubmittedPerSecond:0} | {s.HeapBeforeMiB:0} → {s.HeapMiB:0} | {perJob:0} | {s.WorkingSetMiB:0} | {Na(s.StopSeconds, "0.0")} | {Na(s.RestartReadySeconds, "0.0")} | {Na(s.FiringAgainSeconds, "0.0")} | {Na(s.HeapAfterRestartMiB, "0")} | {Na(s.WorkingSetAfterRestartMiB, "0")} |");
+                Line($"| scale | {r.Storage} | {r.Submit} | {s.Jobs} | {s.CreateSeconds:0.0} | {r.SubmittedPerSecond:0} | {s.HeapBeforeMiB:0} → {s.HeapMiB:0} | {perJob:0} | {s.WorkingSetMiB:0} | {Na(s.StopSeconds, "0.0")} | {Na(s.RestartReadySeconds, "0.0")} | {Na(s.FiringAgainSeconds, "0.0")} | {Na(s.HeapAfterRestartMiB, "0")} | {Na(s.WorkingSetAfterRestartMiB, "0")} | {Na(CostTotals.Per(c?.WriteStatements ?? 0, s.Jobs), "0.00")} | {Na(CostTotals.Per(c?.ReadStatements ?? 0, s.Jobs), "0.00")} | {Na(CostTotals.Per(c?.GrainCalls ?? 0, s.Jobs), "0.00")} | {Na(c?.MeanBatchSize, "0.0")} |");
             }
         }
 
         foreach (var r in results)
         {
             Console.WriteLine();
+            if (r.Cost is { } cost)
+            {
+                Line($"cost — {r.Workload} ({r.Storage}): {cost.Executions} executions finished; statements {cost.WriteStatements} write, {cost.ReadStatements} read; {cost.WriteCommits} write commits (mean {Na(cost.MeanBatchSize, "0.0")}), {cost.ReadCommits} read batches (mean {Na(cost.MeanReadBatchSize, "0.0")}); grain calls {cost.GrainCalls}: {string.Join(", ", cost.GrainCallsByInterface.Select(g => $"{g.Key} {g.Value}"))}");
+                Console.WriteLine();
+            }
             if (r.Stages.Length == 0)
             {
                 Console.WriteLine($"stages — {r.Workload} ({r.Storage}): no stage metrics");

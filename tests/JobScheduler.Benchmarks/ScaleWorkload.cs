@@ -5,7 +5,8 @@ namespace JobScheduler.Benchmarks;
 
 /// <summary>
 /// Many stored jobs that do not fire during the run (interval 1 day, first fires spread over the day after
-/// tomorrow): creation rate and the memory they take; on PostgreSQL, also a restart of the server on the same database.
+/// tomorrow): creation rate and the memory they take; on SQLite and PostgreSQL, also a restart of the server on the
+/// same database (for SQLite the same file: the first server must have let go of its lock).
 /// </summary>
 internal static class ScaleWorkload
 {
@@ -24,7 +25,7 @@ internal static class ScaleWorkload
             Action = action,
         }));
         var scale = new ScaleResult(count, clock.Elapsed.TotalSeconds, heapBefore, HeapMiB(), WorkingSetMiB());
-        if (bench.Options.Storage == "postgres")
+        if (bench.Options.Storage != "memory")
         {
             scale = await RestartAsync(bench, scale);
         }

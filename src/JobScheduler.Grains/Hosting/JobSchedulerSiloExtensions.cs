@@ -41,6 +41,7 @@ public static class JobSchedulerSiloExtensions
         services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ActionRulesSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StorageExceptionFilter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, GrainCallCounter>());
         services.TryAddSingleton<ProcessLimits>();
         services.TryAddSingleton<CommandActionRunner>();
         services.TryAddSingleton<HttpActionRunner>();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using JobScheduler.Core.Storage;
 
 namespace JobScheduler.Grains.Hosting;
 
@@ -14,19 +15,28 @@ namespace JobScheduler.Grains.Hosting;
 /// <item><c>reminder</c> — registering or moving a job's durable reminder;</item>
 /// <item><c>run</c> — an attempt on its node, from its start until its execution holds the result.</item>
 /// </list>
+/// <c>jobscheduler.executions.finished</c> (counter, unit <c>{execution}</c>, tag <c>state</c>) counts executions that
+/// reached a final state. <c>jobscheduler.grain.calls</c> (counter, unit <c>{call}</c>, tag <c>interface</c>, the grain
+/// interface's name) counts the calls a silo receives to the scheduler's own grain interfaces (namespace
+/// <c>JobScheduler…</c>; Orleans' system targets and its own grains are left out), see <see cref="GrainCallCounter"/>.
+/// The stores' statement counts are in <see cref="StorageMetrics"/>, on the same meter.
 /// </summary>
 public static class SchedulerMetrics
 {
-    public const string MeterName = "JobScheduler";
+    public const string MeterName = StorageMetrics.MeterName;
     public const string StageDurationName = "jobscheduler.stage.duration";
+    public const string GrainCallsName = "jobscheduler.grain.calls";
 
-    private static readonly Meter Meter = new(MeterName);
+    private static readonly Meter Meter = StorageMetrics.Meter;
 
     private static readonly Histogram<double> StageDuration = Meter.CreateHistogram<double>(
         StageDurationName, unit: "ms", description: "Time spent in one stage of a job's submission or an execution.");
 
     private static readonly Counter<long> ExecutionsFinished = Meter.CreateCounter<long>(
-        "jobscheduler.executions.finished", description: "Executions that reached a final state, tagged with it.");
+        "jobscheduler.executions.finished", unit: "{execution}", description: "Executions that reached a final state, tagged with it.");
+
+    private static readonly Counter<long> GrainCalls = Meter.CreateCounter<long>(
+        GrainCallsName, unit: "{call}", description: "Grain calls received by this silo to the scheduler's grain interfaces, tagged interface.");
 
     public const string Submission = "submission";
     public const string Fire = "fire";
@@ -50,6 +60,15 @@ public static class SchedulerMetrics
         if (StageDuration.Enabled)
         {
             StageDuration.Record(duration.TotalMilliseconds, new KeyValuePair<string, object?>("stage", stage));
+        }
+    }
+
+    /// <summary>Counts one received call; <paramref name="interfaceTag"/> is cached per interface, so this allocates nothing.</summary>
+    internal static void RecordGrainCall(KeyValuePair<string, object?> interfaceTag)
+    {
+        if (GrainCalls.Enabled)
+        {
+            GrainCalls.Add(1, interfaceTag);
         }
     }
 

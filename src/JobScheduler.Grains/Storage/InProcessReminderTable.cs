@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using JobScheduler.Core.Storage;
 
 namespace JobScheduler.Grains.Storage;
 
@@ -16,16 +17,17 @@ public sealed class InProcessReminderTable : IReminderTable
     public Task Init() => Task.CompletedTask;
 
     public Task<ReminderTableData> ReadRows(GrainId grainId) =>
-        Task.FromResult(new ReminderTableData(_rows.Values.Where(r => r.GrainId == grainId).Select(Copy)));
+        Read(new ReminderTableData(_rows.Values.Where(r => r.GrainId == grainId).Select(Copy)));
 
     public Task<ReminderTableData> ReadRows(uint begin, uint end) =>
-        Task.FromResult(new ReminderTableData(_rows.Values.Where(r => InRange(r.GrainId.GetUniformHashCode(), begin, end)).Select(Copy)));
+        Read(new ReminderTableData(_rows.Values.Where(r => InRange(r.GrainId.GetUniformHashCode(), begin, end)).Select(Copy)));
 
     public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) =>
-        Task.FromResult(_rows.TryGetValue((grainId, reminderName), out var row) ? Copy(row) : null);
+        Read<ReminderEntry?>(_rows.TryGetValue((grainId, reminderName), out var row) ? Copy(row) : null);
 
     public Task<string?> UpsertRow(ReminderEntry entry)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
         var stored = Copy(entry);
         stored.ETag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
         _rows[(entry.GrainId, entry.ReminderName)] = stored;
@@ -34,6 +36,7 @@ public sealed class InProcessReminderTable : IReminderTable
 
     public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
         var key = (grainId, reminderName);
         return Task.FromResult(_rows.TryGetValue(key, out var row) && row.ETag == eTag
             && _rows.TryRemove(new KeyValuePair<(GrainId, string), ReminderEntry>(key, row)));
@@ -41,8 +44,16 @@ public sealed class InProcessReminderTable : IReminderTable
 
     public Task TestOnlyClearTable()
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
         _rows.Clear();
         return Task.CompletedTask;
+    }
+
+    /// <summary>A read of the table, counted as one statement of the memory store (<see cref="StorageMetrics"/>).</summary>
+    private static Task<T> Read<T>(T result)
+    {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
+        return Task.FromResult(result);
     }
 
     /// <summary>Whether <paramref name="hash"/> lies in the ring range (begin, end]; begin == end is the whole ring.</summary>

@@ -10,6 +10,8 @@ namespace JobScheduler.Grains.Storage;
 /// in the SQL stores, so a write is one dictionary update and a list shows exactly what the grains wrote. States are
 /// kept serialized (a grain never shares objects with the store) and fenced by version like the SQL stores: a stale
 /// second activation is refused with <see cref="InconsistentStateException"/>. Gone when the process stops.
+/// Each read, write or delete of an entry, and each list or count, counts as one statement of store <c>memory</c>
+/// (<see cref="StorageMetrics"/>), so the benchmark compares the stores' work per execution.
 /// </summary>
 public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStorage, IJobCatalog
 {
@@ -23,6 +25,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
         Entry? found;
         lock (_lock)
         {
@@ -45,6 +48,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
         var payload = serializer.Serialize(grainState.State);
         int version;
         lock (_lock)
@@ -78,6 +82,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
     {
         if (grainState.ETag is not null)
         {
+            StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
             lock (_lock)
             {
                 if (Find(stateName, grainId) is not { } current || current.Version.ToString(CultureInfo.InvariantCulture) != grainState.ETag)
@@ -111,6 +116,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task<Page<JobInfo>> QueryJobsAsync(JobQuery query, CancellationToken cancellationToken = default)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
         var limit = CatalogDocuments.ClampLimit(query.Limit);
         var after = CatalogCursor.JobAfter(query.Cursor);
         var (tagKey, tagValue) = CatalogDocuments.ParseTag(query.Tag);
@@ -140,6 +146,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task<Page<ExecutionInfo>> QueryExecutionsAsync(string jobId, ExecutionQuery query, CancellationToken cancellationToken = default)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
         var limit = CatalogDocuments.ClampLimit(query.Limit);
         var after = CatalogCursor.ExecutionAfter(query.Cursor);
         var items = new List<ExecutionInfo>(limit);
@@ -175,6 +182,8 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task<SchedulerStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
+        // One count per dictionary, as the SQL stores run one per table.
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false, 2);
         lock (_lock)
         {
             return Task.FromResult(new SchedulerStats
@@ -194,6 +203,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
         lock (_lock)
         {
             if (!_executionsByJob.TryGetValue(jobId, out var keys) || keys.Count <= keep)
@@ -209,6 +219,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task<int> DeleteFinishedExecutionsAsync(IReadOnlyCollection<string> executionIds, CancellationToken cancellationToken = default)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
         lock (_lock)
         {
             return Task.FromResult(RemoveExecutions([.. executionIds.Where(id => _executions.TryGetValue(id, out var e) && e.Listed.IsTerminal)]));
@@ -217,6 +228,7 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
 
     public Task<int> DeleteExecutionsFinishedBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
     {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
         lock (_lock)
         {
             return Task.FromResult(RemoveExecutions([.. _executions.Values

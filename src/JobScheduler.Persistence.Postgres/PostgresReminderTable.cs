@@ -40,7 +40,9 @@ public sealed class PostgresReminderTable(string serviceId, NpgsqlDataSource dat
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = last });
         StorageMetrics.RecordStatements(StorageMetrics.Postgres, write: false);
         await using var reader = await command.ExecuteReaderAsync();
-        return ReadAll(reader);
+        var rows = ReadAll(reader);
+        StorageMetrics.RecordReminderRows(StorageMetrics.Postgres, rows.Reminders.Count);
+        return rows;
     }
 
     public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName)

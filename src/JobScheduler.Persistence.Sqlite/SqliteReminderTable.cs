@@ -1,4 +1,5 @@
 using System.Globalization;
+using JobScheduler.Core.Storage;
 using Microsoft.Data.Sqlite;
 using static JobScheduler.Persistence.Sqlite.SqliteSql;
 
@@ -23,13 +24,17 @@ public sealed class SqliteReminderTable(string serviceId, SqliteDatabase databas
     public Task<ReminderTableData> ReadRows(GrainId grainId) =>
         ReadAsync($"SELECT {Columns} FROM reminders WHERE service_id = $1 AND grain_id = $2", serviceId, grainId.ToString());
 
-    public Task<ReminderTableData> ReadRows(uint begin, uint end) =>
+    public async Task<ReminderTableData> ReadRows(uint begin, uint end)
+    {
         // The ring is circular: (begin, end] either lies between the two or wraps around zero (begin == end is the whole ring).
-        ReadAsync(
+        var rows = await ReadAsync(
             begin < end
                 ? $"SELECT {Columns} FROM reminders WHERE service_id = $1 AND grain_hash > $2 AND grain_hash <= $3"
                 : $"SELECT {Columns} FROM reminders WHERE service_id = $1 AND (grain_hash > $2 OR grain_hash <= $3)",
             serviceId, (long)begin, (long)end);
+        StorageMetrics.RecordReminderRows(StorageMetrics.Sqlite, rows.Reminders.Count);
+        return rows;
+    }
 
     public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) =>
         (await ReadAsync(

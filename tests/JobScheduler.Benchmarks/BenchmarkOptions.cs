@@ -9,9 +9,12 @@ internal enum SubmitPath
 }
 
 /// <summary>Command-line options; see docs/benchmarks.md.</summary>
-internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string Storage, string? Connection, string? JsonPath, SubmitPath Submit)
+internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string Storage, string? Connection, string? JsonPath, SubmitPath Submit, int? RestSeconds = null)
 {
     public static readonly string[] AllWorkloads = ["burst", "spread", "immediate", "sustained", "scale"];
+
+    /// <summary>Workloads run only when named: <c>rest</c> (after <c>scale</c>: what an idle silo does per minute).</summary>
+    public static readonly string[] ExtraWorkloads = ["rest"];
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -33,9 +36,9 @@ internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string S
             throw new ArgumentException("--storage postgres needs --connection \"Host=…;Database=…\" (an empty database is best).");
         }
         var workloads = (Value("--workload") ?? string.Join(",", AllWorkloads)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (workloads.FirstOrDefault(w => !AllWorkloads.Contains(w)) is { } unknown)
+        if (workloads.FirstOrDefault(w => !AllWorkloads.Contains(w) && !ExtraWorkloads.Contains(w)) is { } unknown)
         {
-            throw new ArgumentException($"Unknown workload '{unknown}': {string.Join(", ", AllWorkloads)}.");
+            throw new ArgumentException($"Unknown workload '{unknown}': {string.Join(", ", AllWorkloads.Concat(ExtraWorkloads))}.");
         }
         var submit = (Value("--submit") ?? "batch").ToLowerInvariant() switch
         {
@@ -44,6 +47,7 @@ internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string S
             "rest" => SubmitPath.Rest,
             var other => throw new ArgumentException($"--submit is sdk, batch or rest, not '{other}'."),
         };
-        return new BenchmarkOptions(quick, workloads, storage, connection, Value("--json"), submit);
+        int? restSeconds = Value("--rest-seconds") is { } rest ? int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture) : null;
+        return new BenchmarkOptions(quick, workloads, storage, connection, Value("--json"), submit, restSeconds);
     }
 }

@@ -24,10 +24,11 @@ try
             "spread" => await Workloads.SpreadAsync(bench),
             "immediate" => await Workloads.ImmediateAsync(bench),
             "sustained" => await Workloads.SustainedAsync(bench),
+            "rest" => await RestWorkload.RunAsync(bench, stages),
             _ => await ScaleWorkload.RunAsync(bench),
         };
         var (stageSummaries, cost) = stages.TakeSnapshot();
-        results.Add(result with { Stages = stageSummaries, Cost = cost });
+        results.Add(result with { Stages = stageSummaries, Cost = result.Cost ?? cost });
         Console.WriteLine($"  {workload} done");
     }
 }

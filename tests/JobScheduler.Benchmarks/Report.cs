@@ -25,6 +25,9 @@ internal sealed record WorkloadResult(
 
     public ScaleResult? Scale { get; init; }
 
+    /// <summary>rest: what an idle silo does per minute with the jobs stored.</summary>
+    public RestResult? Rest { get; init; }
+
     public StageSummary[] Stages { get; init; } = [];
 
     /// <summary>Statements, commits and grain calls counted while the workload ran (see <see cref="CostTotals"/>).</summary>
@@ -57,7 +60,7 @@ internal static class Report
 
     public static void Print(IReadOnlyList<WorkloadResult> results)
     {
-        var timed = results.Where(r => r.Scale is null).ToArray();
+        var timed = results.Where(r => r.Scale is null && r.Rest is null).ToArray();
         if (timed.Length > 0)
         {
             Console.WriteLine();
@@ -87,6 +90,19 @@ internal static class Report
                 var c = r.Cost;
                 var perJob = (s.HeapMiB - s.HeapBeforeMiB) * 1024 * 1024 / s.Jobs;
                 Line($"| scale | {r.Storage} | {r.Submit} | {s.Jobs} | {s.CreateSeconds:0.0} | {r.SubmittedPerSecond:0} | {s.HeapBeforeMiB:0} → {s.HeapMiB:0} | {perJob:0} | {s.WorkingSetMiB:0} | {Na(s.StopSeconds, "0.0")} | {Na(s.RestartReadySeconds, "0.0")} | {Na(s.FiringAgainSeconds, "0.0")} | {Na(s.HeapAfterRestartMiB, "0")} | {Na(s.WorkingSetAfterRestartMiB, "0")} | {Na(CostTotals.Per(c?.WriteStatements ?? 0, s.Jobs), "0.00")} | {Na(CostTotals.Per(c?.ReadStatements ?? 0, s.Jobs), "0.00")} | {Na(CostTotals.Per(c?.GrainCalls ?? 0, s.Jobs), "0.00")} | {Na(c?.MeanBatchSize, "0.0")} |");
+            }
+        }
+
+        var rested = results.Where(r => r.Rest is not null).ToArray();
+        if (rested.Length > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| rest | storage | jobs stored | minutes | write stmts/min | read stmts/min | reminder rows read/min | grain calls/min | CPU % of one core | database rows read/min | database commits/min |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in rested)
+            {
+                var x = r.Rest!;
+                Line($"| rest | {r.Storage} | {x.Jobs} | {x.Seconds / 60:0.0} | {x.WriteStatementsPerMinute:0} | {x.ReadStatementsPerMinute:0} | {x.ReminderRowsPerMinute:0} | {x.GrainCallsPerMinute:0} | {x.CpuPercent:0.0} | {Na(x.DatabaseRowsPerMinute, "0")} | {Na(x.DatabaseCommitsPerMinute, "0")} |");
             }
         }
 

@@ -17,8 +17,9 @@ internal sealed class StageMetrics : IDisposable
     public const string BatchSizeName = "jobscheduler.storage.batch.size";
     public const string GrainCallsName = "jobscheduler.grain.calls";
     public const string FinishedName = "jobscheduler.executions.finished";
+    public const string ReminderRowsName = "jobscheduler.reminders.rows.read";
 
-    private static readonly string[] Listened = [InstrumentName, StatementsName, BatchSizeName, GrainCallsName, FinishedName];
+    private static readonly string[] Listened = [InstrumentName, StatementsName, BatchSizeName, GrainCallsName, FinishedName, ReminderRowsName];
 
     /// <summary>Samples kept per stage between snapshots; count and mean go on beyond it, percentiles use the first ones.</summary>
     private const int MaxSamples = 2_000_000;
@@ -115,6 +116,12 @@ internal sealed class StageMetrics : IDisposable
                     _cost.Executions += (long)value;
                 }
                 return;
+            case ReminderRowsName:
+                lock (_lock)
+                {
+                    _cost.ReminderRowsRead += (long)value;
+                }
+                return;
         }
         var stage = Tag(tags, "stage");
         lock (_lock)
@@ -149,10 +156,14 @@ internal sealed class StageMetrics : IDisposable
         public long WriteCommitStatements;
         public long ReadCommits;
         public long ReadCommitStatements;
+        public long ReminderRowsRead;
         public readonly Dictionary<string, long> GrainCalls = new(StringComparer.Ordinal);
 
         public CostTotals Totals() => new(Executions, WriteStatements, ReadStatements, GrainCalls.Values.Sum(), WriteCommits,
-            WriteCommitStatements, ReadCommits, ReadCommitStatements, new SortedDictionary<string, long>(GrainCalls, StringComparer.Ordinal));
+            WriteCommitStatements, ReadCommits, ReadCommitStatements, new SortedDictionary<string, long>(GrainCalls, StringComparer.Ordinal))
+        {
+            ReminderRowsRead = ReminderRowsRead,
+        };
     }
 
     private sealed class Samples
@@ -199,6 +210,9 @@ internal sealed record CostTotals(
     long ReadCommitStatements,
     SortedDictionary<string, long> GrainCallsByInterface)
 {
+    /// <summary>Reminder rows returned by the reminder table's range reads (the reminder service's refreshes).</summary>
+    public long ReminderRowsRead { get; init; }
+
     public double? WritesPerExecution => Per(WriteStatements, Executions);
 
     public double? ReadsPerExecution => Per(ReadStatements, Executions);

@@ -18,6 +18,10 @@ namespace JobScheduler.Core.Storage;
 /// <c>queue</c> (<c>write</c>|<c>read</c>): statements per commit, one measurement per PostgreSQL batch (each is one
 /// round trip and one implicit transaction; the read queue also carries writes with RETURNING) and per SQLite write
 /// transaction.</item>
+/// <item><c>jobscheduler.reminders.rows.read</c> — counter, unit <c>{row}</c>, tag <c>store</c>: reminder rows returned by
+/// the reminder table's range reads, which Orleans' reminder service makes for every hash range a silo owns at start-up,
+/// on every ring change and every <c>RefreshReminderListPeriod</c> (5 minutes): what one reminder per job costs at
+/// rest (docs/scale.md).</item>
 /// </list>
 /// Schema migrations at start-up are not counted.
 /// </summary>
@@ -26,6 +30,7 @@ public static class StorageMetrics
     public const string MeterName = "JobScheduler";
     public const string StatementsName = "jobscheduler.storage.statements";
     public const string BatchSizeName = "jobscheduler.storage.batch.size";
+    public const string ReminderRowsName = "jobscheduler.reminders.rows.read";
 
     public const string Postgres = "postgres";
     public const string Sqlite = "sqlite";
@@ -39,6 +44,18 @@ public static class StorageMetrics
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         BatchSizeName, unit: "{statement}", description: "Statements per commit (a PostgreSQL batch, a SQLite write transaction), tagged store and queue.");
+
+    private static readonly Counter<long> ReminderRows = Meter.CreateCounter<long>(
+        ReminderRowsName, unit: "{row}", description: "Reminder rows returned by the reminder table's range reads (the reminder service's refresh), tagged store.");
+
+    /// <summary>Counts <paramref name="rows"/> reminder rows a range read of <paramref name="store"/> returned.</summary>
+    public static void RecordReminderRows(string store, int rows)
+    {
+        if (ReminderRows.Enabled && rows > 0)
+        {
+            ReminderRows.Add(rows, new KeyValuePair<string, object?>("store", store));
+        }
+    }
 
     /// <summary>Counts <paramref name="count"/> statements of <paramref name="store"/>.</summary>
     public static void RecordStatements(string store, bool write, int count = 1)

@@ -19,8 +19,12 @@ public sealed class InProcessReminderTable : IReminderTable
     public Task<ReminderTableData> ReadRows(GrainId grainId) =>
         Read(new ReminderTableData(_rows.Values.Where(r => r.GrainId == grainId).Select(Copy)));
 
-    public Task<ReminderTableData> ReadRows(uint begin, uint end) =>
-        Read(new ReminderTableData(_rows.Values.Where(r => InRange(r.GrainId.GetUniformHashCode(), begin, end)).Select(Copy)));
+    public Task<ReminderTableData> ReadRows(uint begin, uint end)
+    {
+        var rows = new ReminderTableData(_rows.Values.Where(r => InRange(r.GrainId.GetUniformHashCode(), begin, end)).Select(Copy));
+        StorageMetrics.RecordReminderRows(StorageMetrics.Memory, rows.Reminders.Count);
+        return Read(rows);
+    }
 
     public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) =>
         Read<ReminderEntry?>(_rows.TryGetValue((grainId, reminderName), out var row) ? Copy(row) : null);

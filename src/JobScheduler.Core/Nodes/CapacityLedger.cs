@@ -2,7 +2,7 @@ namespace JobScheduler.Core.Nodes;
 
 /// <summary>
 /// The capacity ledger's bookkeeping, without the grain: which node holds which reservation, which requests wait and in
-/// what order, which node a request goes to, and when a node is down. The ledger grain feeds it reports,
+/// what order, which node a request goes to, and when a node is down or forgotten. The ledger grain feeds it reports,
 /// membership and the time, and does the calls it decides on. Not thread-safe: the grain runs one turn at a time.
 /// </summary>
 /// <remarks>
@@ -15,10 +15,21 @@ public sealed class CapacityLedger
     /// <summary>A node that has not reported for this long counts as down even before membership says so.</summary>
     public static readonly TimeSpan HeartbeatExpiry = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a down node stays listed before the ledger forgets it: long enough for an operator to see what died,
+    /// short enough that a cluster whose silos come and go does not list them for ever.
+    /// </summary>
+    public static readonly TimeSpan DownNodeRetention = TimeSpan.FromHours(1);
+
+    /// <summary>How many forgotten silo addresses are remembered, so membership's list of dead silos does not bring them back.</summary>
+    public const int MaxForgotten = 1024;
+
     private readonly Dictionary<string, LedgerNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Held> _reservations = new(StringComparer.Ordinal);
     private readonly SortedSet<CapacityRequest> _queue = new(QueueOrder.Instance);
     private readonly Dictionary<string, CapacityRequest> _waiting = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
+    private readonly Queue<string> _forgottenOrder = new();
 
     /// <summary>The nodes known, by id.</summary>
     public IEnumerable<LedgerNode> Nodes => _nodes.Values.OrderBy(n => n.Id, StringComparer.Ordinal);
@@ -129,7 +140,8 @@ public sealed class CapacityLedger
 
     /// <summary>
     /// Marks down the nodes that membership does not list as active or that stopped reporting, dropping their
-    /// reservations (their executions re-dispatch the lost attempts), and lists the dead silos this ledger never heard from.
+    /// reservations (their executions re-dispatch the lost attempts); lists the dead silos this ledger never heard from;
+    /// and forgets nodes down for longer than <see cref="DownNodeRetention"/> (a node that reports again is listed again).
     /// </summary>
     public NodeChanges CheckNodes(IReadOnlyCollection<MemberSilo> members, DateTimeOffset now)
     {
@@ -137,7 +149,7 @@ public sealed class CapacityLedger
         // Membership remembers dead silos this ledger never heard from (it may have moved after they died).
         foreach (var dead in members.Where(m => m.Dead && !alive.Contains(m.NodeId)))
         {
-            if (!_nodes.ContainsKey(dead.NodeId))
+            if (!_nodes.ContainsKey(dead.NodeId) && !_forgotten.Contains(dead.SiloAddress))
             {
                 _nodes[dead.NodeId] = new LedgerNode(dead.NodeId) { SiloAddress = dead.SiloAddress, Dead = true, DownSince = now };
             }
@@ -156,7 +168,14 @@ public sealed class CapacityLedger
             node.ReservedMemory = 0;
             down.Add(node.Id);
         }
-        return down.Count == 0 ? NodeChanges.None : new NodeChanges(down, []);
+        // Membership may list a dead silo for a long time; the forgotten addresses keep it from being listed again.
+        var forgotten = _nodes.Values.Where(n => n.Dead && now - n.DownSince > DownNodeRetention).Select(n => n.Id).ToList();
+        foreach (var id in forgotten)
+        {
+            _nodes.Remove(id, out var node);
+            Forget(node!.SiloAddress);
+        }
+        return down.Count == 0 && forgotten.Count == 0 ? NodeChanges.None : new NodeChanges(down, forgotten);
     }
 
     /// <summary>
@@ -184,6 +203,19 @@ public sealed class CapacityLedger
             grants.Add(new CapacityGrant(waiting.ExecutionId, waiting.Attempt, node.Id));
         }
         return grants;
+    }
+
+    private void Forget(string siloAddress)
+    {
+        if (siloAddress.Length == 0 || !_forgotten.Add(siloAddress))
+        {
+            return;
+        }
+        _forgottenOrder.Enqueue(siloAddress);
+        if (_forgottenOrder.Count > MaxForgotten)
+        {
+            _forgotten.Remove(_forgottenOrder.Dequeue());
+        }
     }
 
     /// <summary>Among live, non-draining nodes with room, the one that would be least loaded after the reservation.</summary>

@@ -19,7 +19,7 @@ public sealed class LedgerNode(string id)
 
     public DateTimeOffset LastHeartbeat { get; internal set; }
 
-    /// <summary>When this ledger saw it go down.</summary>
+    /// <summary>When this ledger saw it go down; it is forgotten <see cref="CapacityLedger.DownNodeRetention"/> later.</summary>
     public DateTimeOffset? DownSince { get; internal set; }
 
     public double CpuUsagePercent { get; internal set; }

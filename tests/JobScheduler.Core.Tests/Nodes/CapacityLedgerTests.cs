@@ -221,4 +221,45 @@ public class CapacityLedgerTests
 
         Assert.False(ledger.Nodes.Single().Dead);
     }
+
+    [Fact]
+    public void CheckNodes_NodeDownLongerThanRetention_IsForgotten()
+    {
+        var ledger = With(Node("a"), Node("b"));
+        ledger.CheckNodes([Active("b")], Now);
+
+        Assert.Empty(ledger.CheckNodes([Active("b")], Now + CapacityLedger.DownNodeRetention).Forgotten);
+        var later = Now + CapacityLedger.DownNodeRetention + TimeSpan.FromSeconds(1);
+        ledger.Report(Node("b"), later);
+        var changes = ledger.CheckNodes([Active("b")], later);
+
+        Assert.Equal(["a"], changes.Forgotten);
+        Assert.Equal(["b"], ledger.Nodes.Select(n => n.Id));
+    }
+
+    [Fact]
+    public void CheckNodes_ForgottenSiloStillDeadInMembership_IsNotListedAgain()
+    {
+        var ledger = With(Node("a"));
+        var dead = new MemberSilo("a", "a@1", Active: false, Dead: true);
+        ledger.CheckNodes([dead], Now);
+        ledger.CheckNodes([dead], Now + CapacityLedger.DownNodeRetention + TimeSpan.FromSeconds(1));
+
+        ledger.CheckNodes([dead], Now + CapacityLedger.DownNodeRetention + TimeSpan.FromSeconds(2));
+
+        Assert.Empty(ledger.Nodes);
+    }
+
+    [Fact]
+    public void Report_ForgottenNodeComesBack_IsListedAgain()
+    {
+        var ledger = With(Node("a"));
+        ledger.CheckNodes([], Now);
+        var later = Now + CapacityLedger.DownNodeRetention + TimeSpan.FromSeconds(1);
+        ledger.CheckNodes([], later);
+
+        ledger.Report(Node("a"), later);
+
+        Assert.False(Assert.Single(ledger.Nodes).Dead);
+    }
 }

@@ -111,11 +111,13 @@ public sealed class CapacityLedger
 
     /// <summary>
     /// Judges whether some single node could ever run a request of this size, naming the field that is too large.
-    /// With no node known, nothing can be judged and the request is accepted.
+    /// Only nodes that reported count; with none, nothing can be judged and the request is accepted (the grain first
+    /// waits a little for a report).
     /// </summary>
     public FieldError[] CheckFits(int cpuMillis, int memoryMb)
     {
-        var reported = _nodes.Values.ToList();
+        // Dead silos known only from membership offer nothing: judging by them would refuse everything.
+        var reported = _nodes.Values.Where(n => n.Reported).ToList();
         if (reported.Count == 0 || reported.Any(n => n.CpuMillis >= cpuMillis && n.MemoryMb >= memoryMb))
         {
             return [];

@@ -1,5 +1,6 @@
 using JobScheduler.Core.Nodes;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace JobScheduler.Grains.Nodes;
 
@@ -9,6 +10,12 @@ namespace JobScheduler.Grains.Nodes;
 /// decision (which node, queue order, no back-filling, down nodes) are <see cref="CapacityLedger"/>'s; this grain
 /// feeds it membership, reports and the time, and tells executions when their turn comes.
 /// </summary>
+/// <remarks>
+/// Reentrant so that <see cref="CheckFitsAsync"/> can wait for the first heartbeat while reports come in. That is safe
+/// because it is the only method that awaits: every other one (and the timer) runs start to end in one turn, so the
+/// books are never seen half-changed.
+/// </remarks>
+[Reentrant]
 [GrainType("cluster-nodes")]
 public sealed partial class ClusterNodesGrain(
     IClusterMembershipService membership,
@@ -17,10 +24,15 @@ public sealed partial class ClusterNodesGrain(
 {
     private static readonly TimeSpan CheckPeriod = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a fresh ledger waits for a first heartbeat before judging a request's size (nodes report every 2 s).</summary>
+    internal static readonly TimeSpan FirstReportWait = TimeSpan.FromSeconds(5);
+
     private readonly CapacityLedger _ledger = new();
 
     /// <summary>The last report of each node, for what <see cref="GetNodesAsync"/> shows beyond the ledger's books.</summary>
     private readonly Dictionary<string, NodeReport> _reports = new(StringComparer.Ordinal);
+
+    private readonly TaskCompletionSource _firstReport = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -49,6 +61,7 @@ public sealed partial class ClusterNodesGrain(
     public Task ReportAsync(NodeReport report)
     {
         _reports[report.NodeId] = report;
+        _firstReport.TrySetResult();
         var (joined, grants) = _ledger.Report(
             new CapacityReport(report.NodeId, report.SiloAddress, report.CpuMillis, report.MemoryMb, report.Draining, report.CpuUsagePercent,
                 [.. report.Running.Select(r => new CapacityRequest(r.ExecutionId, r.Attempt, r.CpuMillis, r.MemoryMb, 0, default))]),
@@ -87,8 +100,23 @@ public sealed partial class ClusterNodesGrain(
         }).ToArray());
     }
 
-    public Task<FieldError[]> CheckFitsAsync(ResourceRequest resources) =>
-        Task.FromResult(_ledger.CheckFits(resources.CpuMillis, resources.MemoryMb));
+    public async Task<FieldError[]> CheckFitsAsync(ResourceRequest resources)
+    {
+        if (!_ledger.HasReports)
+        {
+            // A fresh ledger (just activated, or moved after its silo died) knows no node yet: wait, without blocking the
+            // reports, for the first heartbeat rather than accept a size no node could ever offer.
+            try
+            {
+                await _firstReport.Task.WaitAsync(FirstReportWait, time);
+            }
+            catch (TimeoutException)
+            {
+                // Still no node: nothing to judge by, so the request is accepted (it waits in the queue until a node fits).
+            }
+        }
+        return _ledger.CheckFits(resources.CpuMillis, resources.MemoryMb);
+    }
 
     private Task CheckNodesAsync(CancellationToken cancellationToken)
     {

@@ -154,6 +154,16 @@ public class CapacityLedgerTests
         Assert.Empty(new CapacityLedger().CheckFits(100_000, 100_000));
 
     [Fact]
+    public void CheckFits_OnlyDeadSilosKnownFromMembership_AcceptsAndHasNoReports()
+    {
+        var ledger = new CapacityLedger();
+        ledger.CheckNodes([new MemberSilo("x", "x@1", Active: false, Dead: true)], Now);
+
+        Assert.False(ledger.HasReports);
+        Assert.Empty(ledger.CheckFits(100, 100));
+    }
+
+    [Fact]
     public void CheckFits_SomeNodeFits_NoErrors() =>
         Assert.Empty(With(Node("a", cpu: 1000, memory: 100), Node("b", cpu: 100, memory: 1000)).CheckFits(1000, 100));
 

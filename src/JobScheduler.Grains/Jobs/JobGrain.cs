@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JobScheduler.Core;
+using JobScheduler.Core.Jobs;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
@@ -97,7 +98,7 @@ public sealed partial class JobGrain(
         }
 
         var schedule = FireSchedule.Create(spec.Schedule!, now);
-        var jobState = existing?.State == JobState.Paused ? JobState.Paused : JobState.Active;
+        var (jobState, nextFireAt) = JobPlanning.OnPut(existing, schedule, now);
         var job = new JobInfo(spec.ToSpec())
         {
             Id = JobId,
@@ -107,7 +108,7 @@ public sealed partial class JobGrain(
             UpdatedAt = now,
             LastFireAt = existing?.LastFireAt,
             SkippedFires = existing?.SkippedFires ?? 0,
-            NextFireAt = jobState == JobState.Active ? schedule.First(now) : null,
+            NextFireAt = nextFireAt,
         };
         _schedule = schedule;
         state.State.PlannedAt = now;
@@ -147,9 +148,9 @@ public sealed partial class JobGrain(
         {
             return null;
         }
-        if (job.State == JobState.Active)
+        if (JobPlanning.Pause(job, clock.Now) is { } paused)
         {
-            await SaveAsync(job with { State = JobState.Paused, NextFireAt = null, UpdatedAt = clock.Now });
+            await SaveAsync(paused);
         }
         return Job;
     }
@@ -160,17 +161,10 @@ public sealed partial class JobGrain(
         {
             return null;
         }
-        if (job.State == JobState.Paused)
+        // Fire times that passed while paused are not replayed: the plan restarts from now.
+        if (JobPlanning.Resume(job, _schedule!, clock.Now) is { } resumed)
         {
-            // Fire times that passed while paused are not replayed: the plan restarts from now.
-            var now = clock.Now;
-            var next = _schedule!.Kind == ScheduleKind.Once && job.LastFireAt is not null ? null : _schedule.First(now);
-            await SaveAsync(job with
-            {
-                State = next is null && _schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
-                NextFireAt = next,
-                UpdatedAt = now,
-            });
+            await SaveAsync(resumed);
         }
         return Job;
     }
@@ -243,32 +237,20 @@ public sealed partial class JobGrain(
         {
             SchedulerMetrics.RecordStage(SchedulerMetrics.Fire, now - due);
         }
-        var plan = MisfirePlanner.Plan(schedule, job.NextFireAt, now, settings.MisfireThreshold, job.Misfire, settings.MaxCatchUpFires);
-        if (plan.Fire.Count == 0 && plan.NextFireAt == job.NextFireAt)
+        if (JobFireRound.Plan(job, schedule, now, new FireOptions(settings.MisfireThreshold, settings.MaxCatchUpFires)) is not { } round)
         {
             ArmTimer();
             return;
         }
-
-        var skipped = plan.Skipped;
-        foreach (var instant in plan.Fire)
+        foreach (var instant in round.Instants)
         {
-            if (!await FireAsync(job, instant))
-            {
-                skipped++;
-            }
+            await FireAsync(job, round, instant);
         }
-        if (plan.Skipped > 0)
+        if (round.MisfireSkipped > 0)
         {
-            LogMisfireSkipped(JobId, plan.Skipped, job.Misfire);
+            LogMisfireSkipped(JobId, round.MisfireSkipped, job.Misfire);
         }
-        await SaveAsync(job with
-        {
-            NextFireAt = plan.NextFireAt,
-            LastFireAt = plan.Fire.Count > 0 ? plan.Fire[^1] : job.LastFireAt,
-            SkippedFires = job.SkippedFires + skipped,
-            State = plan.NextFireAt is null && schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
-        });
+        await SaveAsync(round.Finish());
     }
 
     public async Task ExecutionChangedAsync(string executionId, ExecutionState executionState)
@@ -305,24 +287,23 @@ public sealed partial class JobGrain(
         await SyncReminderAsync();
     }
 
-    /// <summary>Applies the concurrency policy, then starts the execution of <paramref name="instant"/>. False when the fire is skipped.</summary>
-    private async Task<bool> FireAsync(JobInfo job, DateTimeOffset instant)
+    /// <summary>Finds out what really runs (when the policy cares), then skips, cancels and starts as the round decides.</summary>
+    private async Task FireAsync(JobInfo job, JobFireRound round, DateTimeOffset instant)
     {
-        if (job.Concurrency != ConcurrencyPolicy.Allow)
+        var running = round.NeedsRunning ? await RunningExecutionsAsync() : [];
+        switch (round.Decide(running.Count))
         {
-            var running = await RunningExecutionsAsync();
-            if (running.Count > 0 && job.Concurrency == ConcurrencyPolicy.Forbid)
-            {
+            case FireDecision.Skip:
                 LogFireSkippedForbid(JobId, instant, running[0]);
-                return false;
-            }
-            foreach (var id in running)
-            {
-                await GrainFactory.GetGrain<IExecutionGrain>(id).CancelAsync();
-            }
+                return;
+            case FireDecision.CancelRunningThenStart:
+                foreach (var id in running)
+                {
+                    await GrainFactory.GetGrain<IExecutionGrain>(id).CancelAsync();
+                }
+                break;
         }
         await StartExecutionAsync(CreateRequest(job, instant, "schedule"));
-        return true;
     }
 
     private async Task<List<string>> RunningExecutionsAsync()

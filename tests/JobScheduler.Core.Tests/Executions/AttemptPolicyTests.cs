@@ -37,7 +37,7 @@ public class AttemptPolicyTests
             ThreeAttempts, Attempts(AttemptOutcome.Failed, AttemptOutcome.Lost, AttemptOutcome.Lost, AttemptOutcome.Failed, null), cancelRequested: false));
 
     [Fact]
-    public void Used_CountsFinishedAttemptsButNotLostOrInFlight() =>
+    public void Used_LostAndInFlightAttempts_AreNotCounted() =>
         Assert.Equal(2, AttemptPolicy.Used(Attempts(AttemptOutcome.Failed, AttemptOutcome.Lost, AttemptOutcome.TimedOut, null)));
 
     [Fact]

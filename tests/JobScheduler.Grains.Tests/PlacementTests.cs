@@ -106,6 +106,33 @@ public sealed class PlacementTests(TwoNodeCluster fixture) : IClassFixture<TwoNo
         Assert.All(await fixture.NodesAsync(), n => Assert.Equal(0, n.ReservedCpuMillis));
     }
 
+    /// <summary>Regression: a fresh ledger (just moved to another silo, say) accepted any size before the first heartbeat.</summary>
+    [Fact]
+    public async Task CheckFitsAsync_FreshLedgerFirstReportComesLater_JudgesByThatReport()
+    {
+        // No heartbeat reaches ledger 1: it stays fresh until this test reports to it.
+        var ledger = fixture.Client.GetGrain<ICapacityLedgerGrain>(1);
+        var checking = ledger.CheckFitsAsync(new ResourceRequest { CpuMillis = 1_000_000, MemoryMb = 10 });
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+
+        await ledger.ReportAsync(new NodeReport("127.0.0.9:1", "S127.0.0.9:1:1", 1000, 1000, false, 0, 0, 0, 0, []));
+
+        var error = Assert.Single(await checking);
+        Assert.Equal("resources.cpuMillis", error.Field);
+    }
+
+    [Fact]
+    public async Task CheckFitsAsync_NoNodeEverReports_AcceptsAfterABoundedWait()
+    {
+        var ledger = fixture.Client.GetGrain<ICapacityLedgerGrain>(2);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+
+        var errors = await ledger.CheckFitsAsync(new ResourceRequest { CpuMillis = 1_000_000, MemoryMb = 10 });
+
+        Assert.Empty(errors);
+        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(20));
+    }
+
     [Fact]
     public async Task RequestLargerThanAnyNode_IsRejectedAtSubmission()
     {

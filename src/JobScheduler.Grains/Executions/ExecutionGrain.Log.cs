@@ -12,10 +12,4 @@ public sealed partial class ExecutionGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} was written by another activation; this one steps aside")]
     private partial void LogSupersededActivation(Exception exception, string executionId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} could not be saved (try {Attempt}); retrying in {Backoff}")]
-    private partial void LogPersistRetry(Exception exception, string executionId, int attempt, TimeSpan backoff);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} could not reach its attempt on node {NodeId}; retrying")]
-    private partial void LogRunnerUnreachable(Exception exception, string executionId, string nodeId);
 }

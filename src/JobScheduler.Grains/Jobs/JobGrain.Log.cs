@@ -16,9 +16,6 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} skipped the fire at {Instant}: execution {Running} is still running (concurrency: forbid)")]
     private partial void LogFireSkippedForbid(string jobId, DateTimeOffset instant, string running);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not fire from its timer; the reminder will retry")]
-    private partial void LogTimerFireFailed(Exception exception, string jobId);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} could not record its fires; trying again in {RetryIn}")]
     private partial void LogFireFailed(Exception exception, string jobId, TimeSpan retryIn);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JobScheduler.Core;
+using JobScheduler.Core.Jobs;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
@@ -10,14 +11,8 @@ using Orleans.Storage;
 namespace JobScheduler.Grains.Jobs;
 
 /// <summary>
-/// One job. Two wake-ups drive it:
-/// <list type="bullet">
-/// <item>a precise in-memory timer on the scheduler clock, armed for <c>nextFireAt</c> while the grain is active
-/// (millisecond precision; Orleans reminders cannot go below one minute);</item>
-/// <item>a durable reminder, the backstop that re-activates the grain after deactivation or a restart: it first
-/// ticks <see cref="ReminderLead"/> before the next fire, then every minute, and is moved forward only when the
-/// next fire is far away, so frequent jobs cost no reminder writes per fire.</item>
-/// </list>
+/// One job. Two wake-ups drive it, a precise timer and a durable reminder (<see cref="JobWakeUps"/>); what a wake-up
+/// fires is <see cref="JobFireRound"/>'s decision, and a put, pause or resume is planned by <see cref="JobPlanning"/>.
 /// Executions are started before the job's own state is written, and their ids derive from the scheduled
 /// instant, so a crash between the two re-fires the same instant onto the same execution instead of losing it.
 /// </summary>
@@ -30,29 +25,24 @@ public sealed partial class JobGrain(
     IOptionsMonitor<JobSchedulerOptions> options,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
 {
-    internal const string ReminderName = "fire";
-    internal static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-    internal static readonly TimeSpan ReminderLead = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ReminderSlack = TimeSpan.FromMinutes(3);
-    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
     private static readonly TimeSpan FireRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan IdleAfterSave = TimeSpan.FromMinutes(10);
 
-    private IJobGrain _self = null!;
+    private JobWakeUps _wakeUps = null!;
     private FireSchedule? _schedule;
-    private ITimer? _timer;
-    private DateTimeOffset? _reminderFirstTick;
-    private bool _reminderChecked;
-    private int _recordsCheckAt = MinRecordsCheck;
-    private const int MinRecordsCheck = 16;
+    private JobExecutions _executions = null!;
 
     private JobInfo? Job => state.State.Job is { State: not JobState.Deleted } job ? job : null;
 
     private string JobId => this.GetPrimaryKeyString();
 
+    /// <summary>The instant the wake-ups aim at: the next fire of an active job, else none.</summary>
+    private DateTimeOffset? WakeAt => Job is { State: JobState.Active, NextFireAt: { } next } ? next : null;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _self = this.AsReference<IJobGrain>();
+        _wakeUps = new JobWakeUps(this, this.AsReference<IJobGrain>(), clock, logger);
+        _executions = new JobExecutions(JobId, state, GrainFactory, catalog, options);
         // Earlier versions kept finished executions here too; the query model holds them.
         state.State.Executions.RemoveAll(r => r.IsTerminal);
         if (Job is { Schedule: not null } job)
@@ -65,7 +55,7 @@ public sealed partial class JobGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
+        _wakeUps.Disarm();
         return Task.CompletedTask;
     }
 
@@ -97,7 +87,7 @@ public sealed partial class JobGrain(
         }
 
         var schedule = FireSchedule.Create(spec.Schedule!, now);
-        var jobState = existing?.State == JobState.Paused ? JobState.Paused : JobState.Active;
+        var (jobState, nextFireAt) = JobPlanning.OnPut(existing, schedule, now);
         var job = new JobInfo(spec.ToSpec())
         {
             Id = JobId,
@@ -107,7 +97,7 @@ public sealed partial class JobGrain(
             UpdatedAt = now,
             LastFireAt = existing?.LastFireAt,
             SkippedFires = existing?.SkippedFires ?? 0,
-            NextFireAt = jobState == JobState.Active ? schedule.First(now) : null,
+            NextFireAt = nextFireAt,
         };
         _schedule = schedule;
         state.State.PlannedAt = now;
@@ -131,8 +121,7 @@ public sealed partial class JobGrain(
         {
             return false;
         }
-        _timer?.Dispose();
-        _timer = null;
+        _wakeUps.Disarm();
         // One write: the job's row goes, and its finished executions with it. Running ones finish, then report here and
         // find no job: their rows are dropped then (ExecutionChangedAsync).
         await state.ClearStateAsync();
@@ -147,9 +136,9 @@ public sealed partial class JobGrain(
         {
             return null;
         }
-        if (job.State == JobState.Active)
+        if (JobPlanning.Pause(job, clock.Now) is { } paused)
         {
-            await SaveAsync(job with { State = JobState.Paused, NextFireAt = null, UpdatedAt = clock.Now });
+            await SaveAsync(paused);
         }
         return Job;
     }
@@ -160,17 +149,10 @@ public sealed partial class JobGrain(
         {
             return null;
         }
-        if (job.State == JobState.Paused)
+        // Fire times that passed while paused are not replayed: the plan restarts from now.
+        if (JobPlanning.Resume(job, _schedule!, clock.Now) is { } resumed)
         {
-            // Fire times that passed while paused are not replayed: the plan restarts from now.
-            var now = clock.Now;
-            var next = _schedule!.Kind == ScheduleKind.Once && job.LastFireAt is not null ? null : _schedule.First(now);
-            await SaveAsync(job with
-            {
-                State = next is null && _schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
-                NextFireAt = next,
-                UpdatedAt = now,
-            });
+            await SaveAsync(resumed);
         }
         return Job;
     }
@@ -243,32 +225,20 @@ public sealed partial class JobGrain(
         {
             SchedulerMetrics.RecordStage(SchedulerMetrics.Fire, now - due);
         }
-        var plan = MisfirePlanner.Plan(schedule, job.NextFireAt, now, settings.MisfireThreshold, job.Misfire, settings.MaxCatchUpFires);
-        if (plan.Fire.Count == 0 && plan.NextFireAt == job.NextFireAt)
+        if (JobFireRound.Plan(job, schedule, now, new FireOptions(settings.MisfireThreshold, settings.MaxCatchUpFires)) is not { } round)
         {
             ArmTimer();
             return;
         }
-
-        var skipped = plan.Skipped;
-        foreach (var instant in plan.Fire)
+        foreach (var instant in round.Instants)
         {
-            if (!await FireAsync(job, instant))
-            {
-                skipped++;
-            }
+            await FireAsync(job, round, instant);
         }
-        if (plan.Skipped > 0)
+        if (round.MisfireSkipped > 0)
         {
-            LogMisfireSkipped(JobId, plan.Skipped, job.Misfire);
+            LogMisfireSkipped(JobId, round.MisfireSkipped, job.Misfire);
         }
-        await SaveAsync(job with
-        {
-            NextFireAt = plan.NextFireAt,
-            LastFireAt = plan.Fire.Count > 0 ? plan.Fire[^1] : job.LastFireAt,
-            SkippedFires = job.SkippedFires + skipped,
-            State = plan.NextFireAt is null && schedule.Kind == ScheduleKind.Once ? JobState.Completed : JobState.Active,
-        });
+        await SaveAsync(round.Finish());
     }
 
     public async Task ExecutionChangedAsync(string executionId, ExecutionState executionState)
@@ -282,22 +252,12 @@ public sealed partial class JobGrain(
             }
             return;
         }
-        var records = state.State.Executions;
-        var index = records.FindLastIndex(r => r.Id == executionId);
-        if (index >= 0)
-        {
-            // Kept in memory only: the next write of the job persists it (a stale record is asked about before use).
-            records[index].State = executionState;
-            if (records[index].IsTerminal)
-            {
-                records.RemoveAt(index);
-            }
-        }
+        _executions.Changed(executionId, executionState);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        _reminderChecked = true;
+        _wakeUps.ReminderTicked();
         if (Job is { State: JobState.Active })
         {
             await FireDueAsync();
@@ -305,41 +265,23 @@ public sealed partial class JobGrain(
         await SyncReminderAsync();
     }
 
-    /// <summary>Applies the concurrency policy, then starts the execution of <paramref name="instant"/>. False when the fire is skipped.</summary>
-    private async Task<bool> FireAsync(JobInfo job, DateTimeOffset instant)
+    /// <summary>Finds out what really runs (when the policy cares), then skips, cancels and starts as the round decides.</summary>
+    private async Task FireAsync(JobInfo job, JobFireRound round, DateTimeOffset instant)
     {
-        if (job.Concurrency != ConcurrencyPolicy.Allow)
+        var running = round.NeedsRunning ? await _executions.RunningAsync() : [];
+        switch (round.Decide(running.Count))
         {
-            var running = await RunningExecutionsAsync();
-            if (running.Count > 0 && job.Concurrency == ConcurrencyPolicy.Forbid)
-            {
+            case FireDecision.Skip:
                 LogFireSkippedForbid(JobId, instant, running[0]);
-                return false;
-            }
-            foreach (var id in running)
-            {
-                await GrainFactory.GetGrain<IExecutionGrain>(id).CancelAsync();
-            }
+                return;
+            case FireDecision.CancelRunningThenStart:
+                foreach (var id in running)
+                {
+                    await GrainFactory.GetGrain<IExecutionGrain>(id).CancelAsync();
+                }
+                break;
         }
         await StartExecutionAsync(CreateRequest(job, instant, "schedule"));
-        return true;
-    }
-
-    private async Task<List<string>> RunningExecutionsAsync()
-    {
-        var running = new List<string>();
-        foreach (var record in state.State.Executions.Where(r => !r.IsTerminal))
-        {
-            // The recorded state is only a hint until terminal: ask the execution itself.
-            var info = await GrainFactory.GetGrain<IExecutionGrain>(record.Id).GetAsync();
-            record.State = info?.State ?? ExecutionState.Cancelled;
-            if (!record.IsTerminal)
-            {
-                running.Add(record.Id);
-            }
-        }
-        state.State.Executions.RemoveAll(r => r.IsTerminal);
-        return running;
     }
 
     private ExecutionRequest CreateRequest(JobInfo job, DateTimeOffset instant, string trigger) => new()
@@ -355,54 +297,8 @@ public sealed partial class JobGrain(
         Resources = job.Resources,
     };
 
-    private async Task<ExecutionInfo> StartExecutionAsync(ExecutionRequest request)
-    {
-        var id = ExecutionId.For(JobId, request.ScheduledAt);
-        var info = await GrainFactory.GetGrain<IExecutionGrain>(id).StartAsync(request);
-        var records = state.State.Executions;
-        var index = records.FindLastIndex(r => r.Id == id);
-        if (index < 0)
-        {
-            // New (a repeated fire of the same instant lands on the same execution and is not counted twice).
-            state.State.ExecutionCount++;
-            if (!info.IsTerminal)
-            {
-                records.Add(new ExecutionRecord { Id = id, ScheduledAt = request.ScheduledAt, State = info.State });
-            }
-            if (records.Count > _recordsCheckAt)
-            {
-                // An execution that ended while this job was not active (or after its last write) left a stale record:
-                // now and then ask the executions themselves, so the list stays as short as what really runs.
-                await RunningExecutionsAsync();
-                _recordsCheckAt = Math.Max(MinRecordsCheck, records.Count * 2);
-            }
-        }
-        else if (info.IsTerminal)
-        {
-            records.RemoveAt(index);
-        }
-        await PruneHistoryAsync();
-        return info;
-    }
-
-    /// <summary>
-    /// Drops the oldest finished executions beyond the retention bound, found through the query model. Small bounds
-    /// are kept exactly; from 100 up, pruning waits until a tenth more have gathered, so that it costs one query per
-    /// batch rather than one per execution.
-    /// </summary>
-    private async Task PruneHistoryAsync()
-    {
-        var keep = options.CurrentValue.MaxExecutionsPerJob;
-        var slack = keep >= 100 ? keep / 10 : 0;
-        if (state.State.ExecutionCount <= keep + slack)
-        {
-            return;
-        }
-        var beyond = await catalog.FindExecutionsBeyondAsync(JobId, keep, 1000);
-        await catalog.DeleteFinishedExecutionsAsync([.. beyond]);
-        // Executions still running beyond the bound are found again at the next prune.
-        state.State.ExecutionCount = keep;
-    }
+    private Task<ExecutionInfo> StartExecutionAsync(ExecutionRequest request) =>
+        _executions.StartAsync(request);
 
     private async Task SaveAsync(JobInfo job)
     {
@@ -414,70 +310,7 @@ public sealed partial class JobGrain(
         ArmTimer();
     }
 
-    private void ArmTimer(TimeSpan? retryIn = null)
-    {
-        _timer?.Dispose();
-        _timer = null;
-        if (Job is not { State: JobState.Active, NextFireAt: { } next })
-        {
-            return;
-        }
-        var due = retryIn ?? next - clock.Now;
-        // Rounded up to whole milliseconds so the timer never fires just before the instant.
-        due = due <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Ceiling(due.TotalMilliseconds));
-        if (due > MaxTimerDue)
-        {
-            due = MaxTimerDue;
-        }
-        _timer = clock.Time.CreateTimer(static self => ((JobGrain)self!).OnTimer(), this, due, Timeout.InfiniteTimeSpan);
-    }
+    private void ArmTimer(TimeSpan? retryIn = null) => _wakeUps.Arm(WakeAt, retryIn);
 
-    /// <summary>Runs on a timer thread, outside the grain: re-enters through a grain call so the turn-based guarantees hold.</summary>
-    private void OnTimer() => _ = FireFromTimerAsync();
-
-    private async Task FireFromTimerAsync()
-    {
-        try
-        {
-            await _self.FireDueAsync();
-        }
-        catch (Exception ex)
-        {
-            LogTimerFireFailed(ex, JobId);
-        }
-    }
-
-    /// <summary>Keeps the durable reminder in step with <c>nextFireAt</c>, writing it only when it must move.</summary>
-    private async Task SyncReminderAsync()
-    {
-        var now = clock.Now;
-        if (Job is not { State: JobState.Active, NextFireAt: { } next })
-        {
-            if (_reminderFirstTick is not null || !_reminderChecked)
-            {
-                if (await this.GetReminder(ReminderName) is { } reminder)
-                {
-                    await this.UnregisterReminder(reminder);
-                }
-                _reminderFirstTick = null;
-                _reminderChecked = true;
-            }
-            return;
-        }
-        if (_reminderFirstTick is { } first && first <= next && next - now <= ReminderSlack)
-        {
-            return;
-        }
-        var due = next - ReminderLead - now;
-        if (due < TimeSpan.FromSeconds(1))
-        {
-            // A zero due time can lose the first tick in Orleans; a second is ample since the timer does the precise work.
-            due = TimeSpan.FromSeconds(1);
-        }
-        var writing = Stopwatch.GetTimestamp();
-        await this.RegisterOrUpdateReminder(ReminderName, due, ReminderPeriod);
-        SchedulerMetrics.RecordStage(SchedulerMetrics.Reminder, writing);
-        _reminderFirstTick = now + due;
-        _reminderChecked = true;
-    }
+    private Task SyncReminderAsync() => _wakeUps.SyncReminderAsync(WakeAt);
 }

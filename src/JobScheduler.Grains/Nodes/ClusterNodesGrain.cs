@@ -1,28 +1,38 @@
+using JobScheduler.Core.Nodes;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace JobScheduler.Grains.Nodes;
 
 /// <summary>
 /// The capacity ledger: one per cluster, in memory, rebuilt from the nodes' heartbeats when it moves. Being a single
-/// grain, it takes reservations one at a time, so two placements can never overbook a node. Attempts that fit
-/// nowhere wait here, highest priority first, then oldest; each release or new capacity dispatches the head of the
-/// queue while it fits (no back-filling, so a large request is not starved by small ones; only attempts that reserve
-/// nothing may pass a waiting one, since they cannot delay it).
+/// grain, it takes reservations one at a time, so two placements can never overbook a node. The bookkeeping and every
+/// decision (which node, queue order, no back-filling, down nodes) are <see cref="CapacityLedger"/>'s; this grain
+/// feeds it membership, reports and the time, and tells executions when their turn comes.
 /// </summary>
+/// <remarks>
+/// Reentrant so that <see cref="CheckFitsAsync"/> can wait for the first heartbeat while reports come in. That is safe
+/// because it is the only method that awaits: every other one (and the timer) runs start to end in one turn, so the
+/// books are never seen half-changed.
+/// </remarks>
+[Reentrant]
 [GrainType("cluster-nodes")]
 public sealed partial class ClusterNodesGrain(
     IClusterMembershipService membership,
     TimeProvider time,
     ILogger<ClusterNodesGrain> logger) : Grain, ICapacityLedgerGrain
 {
-    /// <summary>A node that has not reported for this long counts as down even before membership says so.</summary>
-    private static readonly TimeSpan HeartbeatExpiry = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan CheckPeriod = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Held> _reservations = new(StringComparer.Ordinal);
-    private readonly SortedSet<ReservationRequest> _queue = new(QueueOrder.Instance);
-    private readonly Dictionary<string, ReservationRequest> _waiting = new(StringComparer.Ordinal);
+    /// <summary>How long a fresh ledger waits for a first heartbeat before judging a request's size (nodes report every 2 s).</summary>
+    internal static readonly TimeSpan FirstReportWait = TimeSpan.FromSeconds(5);
+
+    private readonly CapacityLedger _ledger = new();
+
+    /// <summary>The last report of each node, for what <see cref="GetNodesAsync"/> shows beyond the ledger's books.</summary>
+    private readonly Dictionary<string, NodeReport> _reports = new(StringComparer.Ordinal);
+
+    private readonly TaskCompletionSource _firstReport = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -33,247 +43,129 @@ public sealed partial class ClusterNodesGrain(
 
     public Task<string?> ReserveAsync(ReservationRequest request)
     {
-        if (_reservations.TryGetValue(request.ExecutionId, out var held))
+        CheckNodes();
+        var node = _ledger.Reserve(ToCapacity(request));
+        if (node is null)
         {
-            return Task.FromResult<string?>(held.NodeId);
+            LogQueued(request.ExecutionId, request.Priority, _ledger.Waiting);
         }
-        if (_waiting.ContainsKey(request.ExecutionId))
-        {
-            return Task.FromResult<string?>(null);
-        }
-        MarkDeadNodes();
-        // Strict order: nothing overtakes work already waiting, except work that reserves nothing and so cannot delay it.
-        if ((_queue.Count == 0 || IsFree(request)) && PickNode(request) is { } node)
-        {
-            Reserve(request, node);
-            return Task.FromResult<string?>(node.Id);
-        }
-        _queue.Add(request);
-        _waiting[request.ExecutionId] = request;
-        LogQueued(request.ExecutionId, request.Priority, _queue.Count);
-        return Task.FromResult<string?>(null);
+        return Task.FromResult(node);
     }
 
     public Task ReleaseAsync(string executionId)
     {
-        if (_reservations.Remove(executionId, out var held) && _nodes.TryGetValue(held.NodeId, out var node))
-        {
-            node.ReservedCpu -= held.CpuMillis;
-            node.ReservedMemory -= held.MemoryMb;
-            node.Running.Remove(executionId);
-        }
-        if (_waiting.Remove(executionId, out var waiting))
-        {
-            _queue.Remove(waiting);
-        }
-        Dispatch();
+        Tell(_ledger.Release(executionId));
         return Task.CompletedTask;
     }
 
     public Task ReportAsync(NodeReport report)
     {
-        if (!_nodes.TryGetValue(report.NodeId, out var node))
+        _reports[report.NodeId] = report;
+        _firstReport.TrySetResult();
+        var (joined, grants) = _ledger.Report(
+            new CapacityReport(report.NodeId, report.SiloAddress, report.CpuMillis, report.MemoryMb, report.Draining, report.CpuUsagePercent,
+                [.. report.Running.Select(r => new CapacityRequest(r.ExecutionId, r.Attempt, r.CpuMillis, r.MemoryMb, 0, default))]),
+            time.GetUtcNow());
+        if (joined)
         {
-            _nodes[report.NodeId] = node = new Node(report.NodeId);
             LogNodeJoined(report.NodeId, report.CpuMillis, report.MemoryMb);
         }
-        node.SiloAddress = report.SiloAddress;
-        node.CpuMillis = report.CpuMillis;
-        node.MemoryMb = report.MemoryMb;
-        node.Draining = report.Draining;
-        node.Usage = report;
-        node.LastHeartbeat = time.GetUtcNow();
-        node.Dead = false;
-        // After this ledger moved (its silo died), the nodes' reports bring back what runs where. Attempts that reserve
-        // nothing are not the ledger's business (they run where their execution lives); the report lists them.
-        foreach (var running in report.Running.Where(r => (r.CpuMillis > 0 || r.MemoryMb > 0) && !_reservations.ContainsKey(r.ExecutionId)))
-        {
-            Reserve(new ReservationRequest(running.ExecutionId, running.Attempt, running.CpuMillis, running.MemoryMb, 0, default), node);
-        }
-        Dispatch();
+        Tell(grants);
         return Task.CompletedTask;
     }
 
     public Task<NodeInfo[]> GetNodesAsync()
     {
-        MarkDeadNodes();
-        return Task.FromResult(_nodes.Values.OrderBy(n => n.Id, StringComparer.Ordinal).Select(n => new NodeInfo
+        CheckNodes();
+        return Task.FromResult(_ledger.Nodes.Select(n =>
         {
-            Id = n.Id,
-            SiloAddress = n.SiloAddress,
-            State = n.Dead ? NodeState.Down : n.Draining ? NodeState.Draining : NodeState.Active,
-            CpuMillis = n.CpuMillis,
-            MemoryMb = n.MemoryMb,
-            ReservedCpuMillis = n.ReservedCpu,
-            ReservedMemoryMb = n.ReservedMemory,
-            Running = [.. n.Running.Union(n.Dead ? [] : n.Usage?.Running.Select(r => r.ExecutionId) ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-            CpuUsagePercent = n.Usage?.CpuUsagePercent ?? 0,
-            MemoryUsedMb = n.Usage?.MemoryUsedMb ?? 0,
-            ProcessCpuPercent = n.Usage?.ProcessCpuPercent ?? 0,
-            ProcessMemoryMb = n.Usage?.ProcessMemoryMb ?? 0,
-            LastHeartbeat = n.LastHeartbeat,
-            PendingInCluster = _queue.Count,
+            var usage = _reports.GetValueOrDefault(n.Id);
+            return new NodeInfo
+            {
+                Id = n.Id,
+                SiloAddress = n.SiloAddress,
+                State = n.Dead ? NodeState.Down : n.Draining ? NodeState.Draining : NodeState.Active,
+                CpuMillis = n.CpuMillis,
+                MemoryMb = n.MemoryMb,
+                ReservedCpuMillis = n.ReservedCpu,
+                ReservedMemoryMb = n.ReservedMemory,
+                Running = [.. n.Running.Union(n.Dead ? [] : usage?.Running.Select(r => r.ExecutionId) ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+                CpuUsagePercent = usage?.CpuUsagePercent ?? 0,
+                MemoryUsedMb = usage?.MemoryUsedMb ?? 0,
+                ProcessCpuPercent = usage?.ProcessCpuPercent ?? 0,
+                ProcessMemoryMb = usage?.ProcessMemoryMb ?? 0,
+                LastHeartbeat = n.LastHeartbeat,
+                PendingInCluster = _ledger.Waiting,
+            };
         }).ToArray());
     }
 
-    public Task<FieldError[]> CheckFitsAsync(ResourceRequest resources)
+    public async Task<FieldError[]> CheckFitsAsync(ResourceRequest resources)
     {
-        // Before any node has reported there is nothing to judge by; accept, and let the request wait.
-        if (_nodes.Count == 0)
+        if (!_ledger.HasReports)
         {
-            return Task.FromResult<FieldError[]>([]);
-        }
-        var errors = new List<FieldError>();
-        var largestCpu = _nodes.Values.Max(n => n.CpuMillis);
-        var largestMemory = _nodes.Values.Max(n => n.MemoryMb);
-        if (!_nodes.Values.Any(n => n.CpuMillis >= resources.CpuMillis && n.MemoryMb >= resources.MemoryMb))
-        {
-            if (resources.CpuMillis > largestCpu)
+            // A fresh ledger (just activated, or moved after its silo died) knows no node yet: wait, without blocking the
+            // reports, for the first heartbeat rather than accept a size no node could ever offer.
+            try
             {
-                errors.Add(new("resources.cpuMillis", $"asks for {resources.CpuMillis} millicores; the largest node offers {largestCpu}."));
+                await _firstReport.Task.WaitAsync(FirstReportWait, time);
             }
-            if (resources.MemoryMb > largestMemory)
+            catch (TimeoutException)
             {
-                errors.Add(new("resources.memoryMb", $"asks for {resources.MemoryMb} MB; the largest node offers {largestMemory}."));
-            }
-            if (errors.Count == 0)
-            {
-                errors.Add(new("resources", $"no single node offers both {resources.CpuMillis} millicores and {resources.MemoryMb} MB."));
+                // Still no node: nothing to judge by, so the request is accepted (it waits in the queue until a node fits).
             }
         }
-        return Task.FromResult(errors.ToArray());
+        return _ledger.CheckFits(resources.CpuMillis, resources.MemoryMb);
     }
 
     private Task CheckNodesAsync(CancellationToken cancellationToken)
     {
-        if (MarkDeadNodes())
+        if (CheckNodes())
         {
-            Dispatch();
+            Tell(_ledger.Dispatch());
         }
         return Task.CompletedTask;
     }
 
-    /// <summary>Marks nodes whose silo membership declared dead, or that stopped reporting, and drops their reservations.</summary>
-    private bool MarkDeadNodes()
+    /// <summary>Hands the ledger the membership view and the time; true when a node went down (capacity to re-dispatch).</summary>
+    private bool CheckNodes()
     {
-        var members = membership.CurrentSnapshot.Members.Values;
-        var alive = members
-            .Where(m => m.Status == SiloStatus.Active)
-            .Select(m => LocalNode.IdOf(m.SiloAddress))
-            .ToHashSet(StringComparer.Ordinal);
-        // Membership remembers dead silos this ledger never heard from (it may have moved after they died).
-        foreach (var dead in members.Where(m => m.Status == SiloStatus.Dead && !alive.Contains(LocalNode.IdOf(m.SiloAddress))))
+        var members = membership.CurrentSnapshot.Members.Values
+            .Select(m => new MemberSilo(LocalNode.IdOf(m.SiloAddress), m.SiloAddress.ToParsableString(), m.Status == SiloStatus.Active, m.Status == SiloStatus.Dead))
+            .ToList();
+        var changes = _ledger.CheckNodes(members, time.GetUtcNow());
+        foreach (var id in changes.Down)
         {
-            var id = LocalNode.IdOf(dead.SiloAddress);
-            if (!_nodes.ContainsKey(id))
-            {
-                _nodes[id] = new Node(id) { SiloAddress = dead.SiloAddress.ToParsableString(), Dead = true };
-            }
+            LogNodeDown(id);
         }
-        var changed = false;
-        foreach (var node in _nodes.Values.Where(n => !n.Dead && (!alive.Contains(n.Id) || time.GetUtcNow() - n.LastHeartbeat > HeartbeatExpiry)))
+        foreach (var id in changes.Forgotten)
         {
-            node.Dead = true;
-            changed = true;
-            foreach (var executionId in node.Running.ToList())
-            {
-                _reservations.Remove(executionId);
-            }
-            node.Running.Clear();
-            node.ReservedCpu = 0;
-            node.ReservedMemory = 0;
-            LogNodeDown(node.Id);
+            _reports.Remove(id);
+            LogNodeForgotten(id);
         }
-        return changed;
+        return changes.Down.Count > 0;
     }
 
-    /// <summary>
-    /// Grants waiting requests in queue order while they fit. Once one does not fit, only requests that reserve
-    /// nothing may still go ahead of it (they cannot delay it); everything else keeps its place.
-    /// </summary>
-    private void Dispatch()
+    /// <summary>Tells each execution whose waiting reservation was granted (one-way).</summary>
+    private void Tell(IReadOnlyList<CapacityGrant> grants)
     {
-        var blocked = false;
-        foreach (var waiting in _queue.ToList())
+        foreach (var grant in grants)
         {
-            if (blocked && !IsFree(waiting))
-            {
-                continue;
-            }
-            if (PickNode(waiting) is not { } node)
-            {
-                blocked |= !IsFree(waiting);
-                continue;
-            }
-            _queue.Remove(waiting);
-            _waiting.Remove(waiting.ExecutionId);
-            Reserve(waiting, node);
-            GrainFactory.GetGrain<IPlacementListener>(waiting.ExecutionId).PlacedAsync(waiting.Attempt, node.Id).Ignore();
+            GrainFactory.GetGrain<IPlacementListener>(grant.ExecutionId).PlacedAsync(grant.Attempt, grant.NodeId).Ignore();
         }
     }
 
-    private static bool IsFree(ReservationRequest request) => request.CpuMillis == 0 && request.MemoryMb == 0;
-
-    /// <summary>Among live, non-draining nodes with room, the one that would be least loaded after the reservation.</summary>
-    private Node? PickNode(ReservationRequest request) => _nodes.Values
-        .Where(n => !n.Dead && !n.Draining
-            && n.CpuMillis - n.ReservedCpu >= request.CpuMillis
-            && n.MemoryMb - n.ReservedMemory >= request.MemoryMb)
-        .OrderBy(n => Math.Max(
-            (n.ReservedCpu + request.CpuMillis) / (double)Math.Max(1, n.CpuMillis),
-            (n.ReservedMemory + request.MemoryMb) / (double)Math.Max(1, n.MemoryMb)))
-        .ThenBy(n => n.Running.Count)
-        .ThenBy(n => n.Usage?.CpuUsagePercent ?? 0)
-        .ThenBy(n => n.Id, StringComparer.Ordinal)
-        .FirstOrDefault();
-
-    private void Reserve(ReservationRequest request, Node node)
-    {
-        node.ReservedCpu += request.CpuMillis;
-        node.ReservedMemory += request.MemoryMb;
-        node.Running.Add(request.ExecutionId);
-        _reservations[request.ExecutionId] = new Held(node.Id, request.CpuMillis, request.MemoryMb);
-    }
-
-    private sealed class Node(string id)
-    {
-        public string Id { get; } = id;
-        public string SiloAddress { get; set; } = "";
-        public int CpuMillis { get; set; }
-        public int MemoryMb { get; set; }
-        public int ReservedCpu { get; set; }
-        public int ReservedMemory { get; set; }
-        public bool Draining { get; set; }
-        public bool Dead { get; set; }
-        public DateTimeOffset LastHeartbeat { get; set; }
-        public NodeReport? Usage { get; set; }
-        public HashSet<string> Running { get; } = new(StringComparer.Ordinal);
-    }
-
-    private sealed record Held(string NodeId, int CpuMillis, int MemoryMb);
-
-    /// <summary>Higher priority first, then the oldest, then by id (a total order, as a sorted set needs).</summary>
-    private sealed class QueueOrder : IComparer<ReservationRequest>
-    {
-        public static readonly QueueOrder Instance = new();
-
-        public int Compare(ReservationRequest? x, ReservationRequest? y)
-        {
-            var byPriority = y!.Priority.CompareTo(x!.Priority);
-            if (byPriority != 0)
-            {
-                return byPriority;
-            }
-            var byAge = x.CreatedAt.CompareTo(y.CreatedAt);
-            return byAge != 0 ? byAge : string.CompareOrdinal(x.ExecutionId, y.ExecutionId);
-        }
-    }
+    private static CapacityRequest ToCapacity(ReservationRequest request) =>
+        new(request.ExecutionId, request.Attempt, request.CpuMillis, request.MemoryMb, request.Priority, request.CreatedAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} joined with {CpuMillis} millicores and {MemoryMb} MB")]
     private partial void LogNodeJoined(string nodeId, int cpuMillis, int memoryMb);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is down; its attempts are re-dispatched")]
     private partial void LogNodeDown(string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} has been down for longer than the retention and is forgotten")]
+    private partial void LogNodeForgotten(string nodeId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} (priority {Priority}) waits for capacity; {Waiting} waiting")]
     private partial void LogQueued(string executionId, int priority, int waiting);

@@ -35,6 +35,13 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("ListExecutions")]
     Task<Page<ExecutionInfo>?> ListExecutionsAsync(ExecutionQuery query);
 
+    /// <summary>
+    /// Says the job is due soon (the cluster's due-jobs scanner calls it): activating the job arms its precise timer.
+    /// Nothing else happens; an active job ignores it.
+    /// </summary>
+    [OneWay, Alias("Wake")]
+    Task WakeAsync();
+
     /// <summary>Called by the job's own precise timer: fires whatever is due.</summary>
     [Alias("FireDue")]
     Task FireDueAsync();

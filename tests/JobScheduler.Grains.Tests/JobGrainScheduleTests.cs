@@ -81,6 +81,24 @@ public sealed class JobGrainScheduleTests(FakeClockCluster fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task FarFutureJob_KeepsNoReminder_AndTheDueJobsScannerWakesItToFire()
+    {
+        var at = fixture.Clock.GetUtcNow().AddHours(2);
+        var job = await CreateAsync("far-future", new JobSpec { Schedule = ScheduleSpec.OnceAt(at), Action = Noop });
+        var reminders = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
+        Assert.DoesNotContain((await reminders.ReadRows(0, 0)).Reminders, r => r.GrainId.ToString().StartsWith("job/", StringComparison.Ordinal));
+
+        // Nothing of the job stays in memory; the time comes; only the scanner can bring it back.
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        fixture.Clock.Advance(at - fixture.Clock.GetUtcNow() - TimeSpan.FromSeconds(30));
+        Assert.True(await fixture.Client.GetGrain<Jobs.IDueJobsScannerGrain>(0).ScanAsync() >= 1);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        var execution = await fixture.CompletedAsync(ExecutionId.For(job.Id, at));
+        Assert.Equal(ExecutionState.Succeeded, execution.State);
+    }
+
+    [Fact]
     public async Task IntervalJob_FiresAtStartAtPlusMultiples_WithoutDrift()
     {
         var startAt = fixture.Clock.GetUtcNow().AddSeconds(10);

@@ -21,8 +21,11 @@ public interface IJobCatalog
     /// <summary>Executions not yet finished (pending, running, retrying), oldest first.</summary>
     Task<IReadOnlyList<string>> FindUnfinishedExecutionsAsync(int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Active jobs whose next fire is at or before <paramref name="before"/>.</summary>
-    Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Active jobs whose next fire is at or before <paramref name="before"/>, by id, after <paramref name="afterId"/>
+    /// (keyset paging), at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, string? afterId = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Retention by count: ids of the job's finished executions that come after its newest <paramref name="keep"/>

@@ -11,7 +11,9 @@ namespace JobScheduler.Grains.Hosting;
 /// <item>recovery: executions stored as unfinished are pinged, so that one whose process died is
 /// re-activated (its interrupted attempt recorded as <c>lost</c> and run again) — the first sweep runs at start-up,
 /// so this takes seconds after a restart rather than the next reminder tick;</item>
-/// <item>jobs due within the next minute are pinged, so their precise timers are armed after a restart;</item>
+/// <item>the cluster's due-jobs scanner (<see cref="Jobs.DueJobsScannerGrain"/>) is made sure to run, so that jobs due
+/// soon are woken and their precise timers armed right after a restart (its reminder would otherwise take up to a
+/// minute);</item>
 /// <item>retention by age: executions finished longer ago than <see cref="JobSchedulerOptions.MaxExecutionAge"/> are
 /// dropped — by one silo only, the oldest active one in the cluster's membership (every silo sees the same membership,
 /// so exactly one finds itself the owner; when it dies the next oldest takes over at its next sweep).</item>
@@ -29,7 +31,6 @@ internal sealed partial class SchedulerMaintenance(
     ILogger<SchedulerMaintenance> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int BatchSize = 1000;
-    private static readonly TimeSpan DueWindow = TimeSpan.FromMinutes(1);
 
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
@@ -78,13 +79,12 @@ internal sealed partial class SchedulerMaintenance(
         {
             var unfinished = await catalog.FindUnfinishedExecutionsAsync(BatchSize, cancellationToken);
             await Task.WhenAll(unfinished.Select(id => grains.GetGrain<IExecutionGrain>(id).GetAsync()));
-            var due = await catalog.FindJobsDueAsync(clock.Now + DueWindow, BatchSize, cancellationToken);
-            await Task.WhenAll(due.Select(id => grains.GetGrain<IJobGrain>(id).GetAsync()));
-            if (unfinished.Count + due.Count > 0)
+            if (unfinished.Count > 0)
             {
-                LogSwept(unfinished.Count, due.Count);
+                LogSwept(unfinished.Count);
             }
         }
+        await grains.GetGrain<Jobs.IDueJobsScannerGrain>(0).EnsureAsync();
         if (options.CurrentValue.MaxExecutionAge is { } maxAge && IsRetentionOwner())
         {
             var dropped = await catalog.DeleteExecutionsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
@@ -110,8 +110,8 @@ internal sealed partial class SchedulerMaintenance(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler maintenance sweep failed; it runs again at the next interval")]
     private partial void LogSweepFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Maintenance pinged {Executions} unfinished execution(s) and {Jobs} due job(s)")]
-    private partial void LogSwept(int executions, int jobs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Maintenance pinged {Executions} unfinished execution(s)")]
+    private partial void LogSwept(int executions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Count} execution(s) finished more than {MaxAge} ago")]
     private partial void LogPruned(int count, TimeSpan maxAge);

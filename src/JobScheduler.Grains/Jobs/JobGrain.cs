@@ -11,7 +11,9 @@ using Orleans.Storage;
 namespace JobScheduler.Grains.Jobs;
 
 /// <summary>
-/// One job. Two wake-ups drive it, a precise timer and a durable reminder (<see cref="JobWakeUps"/>); what a wake-up
+/// One job. Two wake-ups drive it (<see cref="JobWakeUps"/>): its own precise timer while active, and the cluster's
+/// due-jobs scanner (<see cref="DueJobsScannerGrain"/>, driven by a durable reminder), which wakes it shortly before its
+/// next fire after an idle deactivation or a restart; a job keeps no reminder of its own. What a wake-up
 /// fires is <see cref="JobFireRound"/>'s decision, and a put, pause or resume is planned by <see cref="JobPlanning"/>.
 /// Executions are started before the job's own state is written, and their ids derive from the scheduled
 /// instant, so a crash between the two re-fires the same instant onto the same execution instead of losing it.
@@ -43,7 +45,7 @@ public sealed partial class JobGrain(
     {
         _wakeUps = new JobWakeUps(this, this.AsReference<IJobGrain>(), clock, logger);
         _executions = new JobExecutions(JobId, state, GrainFactory, catalog, options);
-        // Earlier versions kept finished executions here too; the query model holds them.
+        // Earlier versions kept finished executions here too; their own rows hold them.
         state.State.Executions.RemoveAll(r => r.IsTerminal);
         if (Job is { Schedule: not null } job)
         {
@@ -106,7 +108,7 @@ public sealed partial class JobGrain(
         SchedulerMetrics.RecordStage(SchedulerMetrics.Submission, started);
         if (job.NextFireAt is not { } next || next - now > IdleAfterSave)
         {
-            // Nothing to do here for a while: the reminder wakes the job before its fire, so a million jobs far in the
+            // Nothing to do here for a while: the due-jobs scanner wakes the job before its fire, so a million jobs far in the
             // future cost storage rows, not memory.
             DeactivateOnIdle();
         }
@@ -114,6 +116,9 @@ public sealed partial class JobGrain(
     }
 
     public Task<JobInfo?> GetAsync() => Task.FromResult(Job);
+
+    // Activation did the work: the precise timer is armed.
+    public Task WakeAsync() => Task.CompletedTask;
 
     public async Task<bool> DeleteAsync()
     {
@@ -125,7 +130,6 @@ public sealed partial class JobGrain(
         // One write: the job's row goes, and its finished executions with it. Running ones finish, then report here and
         // find no job: their rows are dropped then (ExecutionChangedAsync).
         await state.ClearStateAsync();
-        await SyncReminderAsync();
         LogJobDeleted(JobId);
         return true;
     }
@@ -255,14 +259,17 @@ public sealed partial class JobGrain(
         _executions.Changed(executionId, executionState);
     }
 
+    /// <summary>
+    /// Releases up to schema 6 kept one reminder per job; the upgrade deletes those rows, and one that is still
+    /// delivered is removed here, after firing what is due.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        _wakeUps.ReminderTicked();
         if (Job is { State: JobState.Active })
         {
             await FireDueAsync();
         }
-        await SyncReminderAsync();
+        await _wakeUps.RemoveReminderAsync(reminderName);
     }
 
     /// <summary>Finds out what really runs (when the policy cares), then skips, cancels and starts as the round decides.</summary>
@@ -306,11 +313,8 @@ public sealed partial class JobGrain(
         var writing = Stopwatch.GetTimestamp();
         await state.WriteStateAsync();
         SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
-        await SyncReminderAsync();
         ArmTimer();
     }
 
     private void ArmTimer(TimeSpan? retryIn = null) => _wakeUps.Arm(WakeAt, retryIn);
-
-    private Task SyncReminderAsync() => _wakeUps.SyncReminderAsync(WakeAt);
 }

@@ -1,0 +1,94 @@
+using JobScheduler.Core.Storage;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JobScheduler.Grains.Jobs;
+
+/// <summary>Wakes the jobs that are due soon; one per cluster, key 0.</summary>
+[Alias("JobScheduler.IDueJobsScannerGrain")]
+public interface IDueJobsScannerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Makes sure the scanner runs (its durable reminder exists and its timer is armed); idempotent.</summary>
+    [Alias("Ensure")]
+    Task EnsureAsync();
+
+    /// <summary>Wakes every active job whose next fire is within <see cref="DueJobsScannerGrain.Window"/> now; returns how many.</summary>
+    [Alias("Scan")]
+    Task<int> ScanAsync();
+}
+
+/// <summary>
+/// The durable trigger of every job. Rather than one Orleans reminder per job — which the reminder service re-reads,
+/// every row, every five minutes on every silo, however far away the fires are (docs/scale.md) — the cluster has one
+/// reminder, this grain's, and this grain asks the store which jobs fire within the next <see cref="Window"/> (an index
+/// range over <c>next_fire_at</c>: the rows read are the jobs due, not all jobs) and wakes them. A woken job arms its
+/// own precise timer and fires on time; a job far from its next fire is a row, not an activation. While active the
+/// scan repeats every <see cref="Interval"/>; the reminder (every minute) re-activates the scanner after a restart or
+/// the loss of its silo, and every silo's maintenance pings it at start-up.
+/// </summary>
+[GrainType("due-jobs-scanner")]
+public sealed partial class DueJobsScannerGrain(
+    IJobCatalog catalog,
+    SchedulerClock clock,
+    ILogger<DueJobsScannerGrain> logger) : Grain, IDueJobsScannerGrain, IRemindable
+{
+    /// <summary>How far ahead a job is woken: enough for a late scan, short enough that idle jobs are not held in memory.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often an active scanner scans.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+
+    private const string ReminderName = "due-jobs";
+    private const int Page = 1000;
+    private IGrainTimer? _timer;
+    private bool _reminderRegistered;
+
+    public async Task EnsureAsync()
+    {
+        if (!_reminderRegistered)
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _reminderRegistered = true;
+        }
+        _timer ??= this.RegisterGrainTimer(
+            static (self, _) => self.ScanAsync(),
+            this,
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Interval, KeepAlive = true });
+    }
+
+    public async Task<int> ScanAsync()
+    {
+        var before = clock.Now + Window;
+        var woken = 0;
+        string? after = null;
+        while (true)
+        {
+            var due = await catalog.FindJobsDueAsync(before, Page, after);
+            // One-way: a job's activation (its state read) is its own business; the scan only says "you are due soon".
+            foreach (var id in due)
+            {
+                GrainFactory.GetGrain<IJobGrain>(id).WakeAsync().Ignore();
+            }
+            woken += due.Count;
+            if (due.Count < Page)
+            {
+                break;
+            }
+            after = due[^1];
+        }
+        if (woken > 0)
+        {
+            LogWoken(woken, Window);
+        }
+        return woken;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        _reminderRegistered = true;
+        await EnsureAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Woke {Count} job(s) due within {Window}")]
+    private partial void LogWoken(int count, TimeSpan window);
+}

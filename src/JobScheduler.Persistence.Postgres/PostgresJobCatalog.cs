@@ -96,10 +96,16 @@ public sealed class PostgresJobCatalog(NpgsqlDataSource dataSource, PostgresBatc
             [new NpgsqlParameter<int> { TypedValue = limit }],
             cancellationToken);
 
-    public Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, string? afterId = null, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<string>> FindJobsDueAsync(
+        DateTimeOffset before, int limit, string? afterId = null, DateTimeOffset? dueAfter = null, CancellationToken cancellationToken = default) =>
         ReadIdsAsync(
-            "SELECT id FROM js_jobs WHERE state = 'active' AND next_fire_at <= $1 AND ($3::text IS NULL OR id > $3) ORDER BY id LIMIT $2",
-            [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }, Text(afterId)],
+            """
+            SELECT id FROM js_jobs
+            WHERE state = 'active' AND next_fire_at <= $1 AND ($4::timestamptz IS NULL OR next_fire_at > $4)
+              AND ($3::text IS NULL OR id > $3)
+            ORDER BY id LIMIT $2
+            """,
+            [Instant(before), new NpgsqlParameter<int> { TypedValue = limit }, Text(afterId), Instant(dueAfter)],
             cancellationToken);
 
     public Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default) =>

@@ -66,10 +66,15 @@ public sealed class SqliteJobCatalog(SqliteDatabase database) : IJobCatalog
     public Task<IReadOnlyList<string>> FindUnfinishedExecutionsAsync(int limit, CancellationToken cancellationToken = default) =>
         ReadIdsAsync("SELECT id FROM executions WHERE state IN ('pending', 'running', 'retrying') ORDER BY scheduled_at LIMIT $1", limit);
 
-    public Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, string? afterId = null, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<string>> FindJobsDueAsync(
+        DateTimeOffset before, int limit, string? afterId = null, DateTimeOffset? dueAfter = null, CancellationToken cancellationToken = default) =>
         ReadIdsAsync(
-            "SELECT id FROM jobs WHERE state = 'active' AND next_fire_at <= $1 AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $2",
-            Ticks(before), limit, afterId);
+            """
+            SELECT id FROM jobs
+            WHERE state = 'active' AND next_fire_at <= $1 AND ($4 IS NULL OR next_fire_at > $4) AND ($3 IS NULL OR id > $3)
+            ORDER BY id LIMIT $2
+            """,
+            Ticks(before), limit, afterId, Ticks(dueAfter));
 
     public Task<IReadOnlyList<string>> FindExecutionsBeyondAsync(string jobId, int keep, int limit, CancellationToken cancellationToken = default) =>
         ReadIdsAsync(

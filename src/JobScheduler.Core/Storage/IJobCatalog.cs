@@ -22,10 +22,11 @@ public interface IJobCatalog
     Task<IReadOnlyList<string>> FindUnfinishedExecutionsAsync(int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Active jobs whose next fire is at or before <paramref name="before"/>, by id, after <paramref name="afterId"/>
-    /// (keyset paging), at most <paramref name="limit"/>.
+    /// Active jobs whose next fire is at or before <paramref name="before"/> (and after <paramref name="dueAfter"/> when
+    /// given), by id, after <paramref name="afterId"/> (keyset paging), at most <paramref name="limit"/>.
     /// </summary>
-    Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, string? afterId = null, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> FindJobsDueAsync(
+        DateTimeOffset before, int limit, string? afterId = null, DateTimeOffset? dueAfter = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Retention by count: ids of the job's finished executions that come after its newest <paramref name="keep"/>

@@ -25,6 +25,12 @@ public interface IDueJobsScannerGrain : IGrainWithIntegerKey
 /// own precise timer and fires on time; a job far from its next fire is a row, not an activation. While active the
 /// scan repeats every <see cref="Interval"/>; the reminder (every minute) re-activates the scanner after a restart or
 /// the loss of its silo, and every silo's maintenance pings it at start-up.
+/// <para>
+/// A scan reads only the slice of time the previous one did not cover (jobs due after its window's end), so a job is
+/// read about once per fire; every <see cref="FullScanInterval"/>, and whenever the scanner (re)starts, it reads the
+/// whole window, overdue jobs included, which catches a job whose wake-up was lost (say, its silo died between the
+/// wake-up and the fire).
+/// </para>
 /// </summary>
 [GrainType("due-jobs-scanner")]
 public sealed partial class DueJobsScannerGrain(
@@ -38,10 +44,15 @@ public sealed partial class DueJobsScannerGrain(
     /// <summary>How often an active scanner scans.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often a scan reads the whole window rather than the slice after the previous scan's.</summary>
+    public static readonly TimeSpan FullScanInterval = TimeSpan.FromMinutes(5);
+
     private const string ReminderName = "due-jobs";
     private const int Page = 1000;
     private IGrainTimer? _timer;
     private bool _reminderRegistered;
+    private DateTimeOffset? _scannedUpTo;
+    private DateTimeOffset _lastFullScan;
 
     public async Task EnsureAsync()
     {
@@ -58,12 +69,15 @@ public sealed partial class DueJobsScannerGrain(
 
     public async Task<int> ScanAsync()
     {
-        var before = clock.Now + Window;
+        var now = clock.Now;
+        var before = now + Window;
+        var full = _scannedUpTo is null || now - _lastFullScan >= FullScanInterval;
+        var dueAfter = full ? null : _scannedUpTo;
         var woken = 0;
         string? after = null;
         while (true)
         {
-            var due = await catalog.FindJobsDueAsync(before, Page, after);
+            var due = await catalog.FindJobsDueAsync(before, Page, after, dueAfter);
             // One-way: a job's activation (its state read) is its own business; the scan only says "you are due soon".
             foreach (var id in due)
             {
@@ -75,6 +89,11 @@ public sealed partial class DueJobsScannerGrain(
                 break;
             }
             after = due[^1];
+        }
+        _scannedUpTo = before;
+        if (full)
+        {
+            _lastFullScan = now;
         }
         if (woken > 0)
         {

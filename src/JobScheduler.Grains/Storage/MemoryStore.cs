@@ -198,13 +198,14 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
     public Task<IReadOnlyList<string>> FindUnfinishedExecutionsAsync(int limit, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<string>>([]);
 
-    public Task<IReadOnlyList<string>> FindJobsDueAsync(DateTimeOffset before, int limit, string? afterId = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> FindJobsDueAsync(
+        DateTimeOffset before, int limit, string? afterId = null, DateTimeOffset? dueAfter = null, CancellationToken cancellationToken = default)
     {
         StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
         lock (_lock)
         {
             return Task.FromResult<IReadOnlyList<string>>([.. (afterId is null ? _jobs : _jobs.Where(j => string.CompareOrdinal(j.Key, afterId) > 0))
-                .Where(j => j.Value.Job is { State: JobState.Active, NextFireAt: { } next } && next <= before)
+                .Where(j => j.Value.Job is { State: JobState.Active, NextFireAt: { } next } && next <= before && !(next <= dueAfter))
                 .Take(limit)
                 .Select(j => j.Key)]);
         }

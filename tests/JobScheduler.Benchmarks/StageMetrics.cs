@@ -46,7 +46,7 @@ internal sealed class StageMetrics : IDisposable
     }
 
     /// <summary>The stages of one execution's path, in order; others follow by name.</summary>
-    private static readonly string[] KnownStages = ["submission", "fire", "start", "placement", "persistence", "run", "history"];
+    private static readonly string[] KnownStages = ["submission", "fire", "start", "placement", "persistence", "run"];
 
     /// <summary>The stages measured and the cost counted since the previous snapshot, and starts afresh.</summary>
     public (StageSummary[] Stages, CostTotals Cost) TakeSnapshot()

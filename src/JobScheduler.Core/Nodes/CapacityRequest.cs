@@ -1,9 +1,10 @@
 namespace JobScheduler.Core.Nodes;
 
 /// <summary>
-/// What one attempt asks the capacity ledger for. The ledger's own copy of the grain's wire type, so the ledger's
-/// decisions stay in Core, where plain unit tests reach them.
+/// What one attempt asks the capacity ledger for: the ledger grain's request on the wire (the alias is the one the
+/// grain's contract has always used) and the input of its decisions here in Core, where plain unit tests reach them.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("JobScheduler.ReservationRequest")]
 public sealed record CapacityRequest(string ExecutionId, int Attempt, int CpuMillis, int MemoryMb, int Priority, DateTimeOffset CreatedAt)
 {
     /// <summary>Reserves nothing: cannot delay anything waiting, so it may pass the queue.</summary>

@@ -1,3 +1,4 @@
+using JobScheduler.Core.Nodes;
 using JobScheduler.Grains.Nodes;
 
 namespace JobScheduler.Grains.Executions;
@@ -21,7 +22,7 @@ internal sealed class AttemptPlacement(IGrainFactory grains, TimeProvider time)
     /// </summary>
     public async Task<string?> PlaceAsync(ExecutionInfo execution, int attempt, ExecutionRequest request, Func<bool> cancelRequested)
     {
-        var reservation = new ReservationRequest(execution.Id, attempt, request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0,
+        var reservation = new CapacityRequest(execution.Id, attempt, request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0,
             request.Priority, execution.CreatedAt);
         using var cancel = new CancellationTokenSource();
         _cancel = cancel;
@@ -38,7 +39,7 @@ internal sealed class AttemptPlacement(IGrainFactory grains, TimeProvider time)
     /// <summary>Stops a wait for a node (a cancel of the execution).</summary>
     public void Interrupt() => _cancel?.Cancel();
 
-    private async Task<string?> PlaceAsync(ReservationRequest reservation, Func<bool> cancelRequested, CancellationToken cancellationToken)
+    private async Task<string?> PlaceAsync(CapacityRequest reservation, Func<bool> cancelRequested, CancellationToken cancellationToken)
     {
         var ledger = grains.GetGrain<ICapacityLedgerGrain>(0);
         while (!cancelRequested())

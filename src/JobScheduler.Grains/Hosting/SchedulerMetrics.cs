@@ -12,7 +12,6 @@ namespace JobScheduler.Grains.Hosting;
 /// <item><c>fire</c> — from a fire's due instant until its job grain starts handling it;</item>
 /// <item><c>placement</c> — reserving a node for an attempt (zero when it runs where its execution lives);</item>
 /// <item><c>persistence</c> — one write of a job's or an execution's grain state;</item>
-/// <item><c>reminder</c> — registering or moving a job's durable reminder;</item>
 /// <item><c>run</c> — an attempt on its node, from its start until its execution holds the result.</item>
 /// </list>
 /// <c>jobscheduler.executions.finished</c> (counter, unit <c>{execution}</c>, tag <c>state</c>) counts executions that
@@ -42,9 +41,7 @@ public static class SchedulerMetrics
     public const string Fire = "fire";
     public const string Placement = "placement";
     public const string Persistence = "persistence";
-    public const string History = "history";
     public const string Run = "run";
-    public const string Reminder = "reminder";
 
     /// <summary>Records the time elapsed since <paramref name="startTimestamp"/> (from <see cref="Stopwatch.GetTimestamp()"/>).</summary>
     public static void RecordStage(string stage, long startTimestamp)

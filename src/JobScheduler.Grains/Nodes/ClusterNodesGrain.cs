@@ -41,10 +41,10 @@ public sealed partial class ClusterNodesGrain(
         return Task.CompletedTask;
     }
 
-    public Task<string?> ReserveAsync(ReservationRequest request)
+    public Task<string?> ReserveAsync(CapacityRequest request)
     {
         CheckNodes();
-        var node = _ledger.Reserve(ToCapacity(request));
+        var node = _ledger.Reserve(request);
         if (node is null)
         {
             LogQueued(request.ExecutionId, request.Priority, _ledger.Waiting);
@@ -154,9 +154,6 @@ public sealed partial class ClusterNodesGrain(
             GrainFactory.GetGrain<IPlacementListener>(grant.ExecutionId).PlacedAsync(grant.Attempt, grant.NodeId).Ignore();
         }
     }
-
-    private static CapacityRequest ToCapacity(ReservationRequest request) =>
-        new(request.ExecutionId, request.Attempt, request.CpuMillis, request.MemoryMb, request.Priority, request.CreatedAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} joined with {CpuMillis} millicores and {MemoryMb} MB")]
     private partial void LogNodeJoined(string nodeId, int cpuMillis, int memoryMb);

@@ -1,3 +1,4 @@
+using JobScheduler.Core.Nodes;
 using Orleans.Concurrency;
 
 namespace JobScheduler.Grains.Nodes;
@@ -12,7 +13,7 @@ public interface ICapacityLedgerGrain : IClusterNodesGrain
     /// <see cref="IPlacementListener.PlacedAsync"/> when capacity frees. Idempotent per execution.
     /// </summary>
     [Alias("Reserve")]
-    Task<string?> ReserveAsync(ReservationRequest request);
+    Task<string?> ReserveAsync(CapacityRequest request);
 
     /// <summary>Frees what an execution holds (or stops it waiting).</summary>
     [Alias("Release")]
@@ -30,9 +31,6 @@ public interface IPlacementListener : IGrainWithStringKey
     [OneWay, Alias("Placed")]
     Task PlacedAsync(int attempt, string nodeId);
 }
-
-[GenerateSerializer, Immutable, Alias("JobScheduler.ReservationRequest")]
-public sealed record ReservationRequest(string ExecutionId, int Attempt, int CpuMillis, int MemoryMb, int Priority, DateTimeOffset CreatedAt);
 
 [GenerateSerializer, Immutable, Alias("JobScheduler.NodeReport")]
 public sealed record NodeReport(

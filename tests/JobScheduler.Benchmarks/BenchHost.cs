@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JobScheduler.Client;
+using JobScheduler.Grains.Hosting;
 using JobScheduler.Server;
 using JobScheduler.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -60,7 +61,7 @@ internal sealed class BenchHost : IAsyncDisposable
             serverArgs.Add("--JobScheduler:Storage=Memory");
         }
         var clock = Stopwatch.StartNew();
-        var server = JobSchedulerServer.Build([.. serverArgs]);
+        var server = JobSchedulerServer.Build([.. serverArgs], silo => silo.AddJobHandler<ProbeHandler>(ProbeHandler.Name));
         await server.StartAsync();
         var serverStart = clock.Elapsed;
         var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+
+namespace JobScheduler.Benchmarks;
+
+/// <summary>
+/// The benchmark's action: does nothing, like <c>noop</c>, but notes when it really started, so that lateness is
+/// measured where a user's code would feel it: after the scheduler's timer, its grain calls and the execution's first
+/// write (the attempt's <c>startedAt</c> is stamped before that write). The server runs in this process, so the note is
+/// taken on the same clock as the due instants.
+/// </summary>
+internal sealed class ProbeHandler : IJobHandler
+{
+    public const string Name = "probe";
+
+    private static readonly ConcurrentDictionary<string, DateTimeOffset> Starts = new(StringComparer.Ordinal);
+
+    /// <summary>When the first attempt of <paramref name="executionId"/> started its action, if it did.</summary>
+    public static DateTimeOffset? StartOf(string executionId) => Starts.TryGetValue(executionId, out var at) ? at : null;
+
+    public Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        Starts.TryAdd(context.ExecutionId, DateTimeOffset.UtcNow);
+        return Task.CompletedTask;
+    }
+}

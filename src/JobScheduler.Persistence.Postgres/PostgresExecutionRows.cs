@@ -9,7 +9,7 @@ namespace JobScheduler.Persistence.Postgres;
 /// An execution's state as its row of <c>js_executions</c> (one statement per write, fenced by <c>version</c>), with the
 /// output of each finished attempt stored once in <c>js_attempt_outputs</c>, in the same statement as the row's update.
 /// </summary>
-internal sealed class PostgresExecutionRows(PostgresBatcher batcher)
+internal sealed class PostgresExecutionRows(PostgresBatcher batcher) : IStateRows<ExecutionGrainState>
 {
     private const string ReadSql = """
         SELECT e.document::text, e.request, e.cancel_requested, e.version,
@@ -42,8 +42,8 @@ internal sealed class PostgresExecutionRows(PostgresBatcher batcher)
 
     private const string DeleteSql = "DELETE FROM js_executions WHERE id = $1 AND version = $2";
 
-    public Task<(object State, int Version)?> ReadAsync(string id) =>
-        batcher.QueryAsync<(object, int)?>(ReadSql, [Text(id)], reader =>
+    public Task<(ExecutionGrainState State, int Version)?> ReadAsync(string id) =>
+        batcher.QueryAsync<(ExecutionGrainState, int)?>(ReadSql, [Text(id)], reader =>
         {
             if (!reader.Read())
             {

@@ -11,7 +11,7 @@ namespace JobScheduler.Persistence.Postgres;
 /// <c>js_jobs</c> and an execution's its row in <c>js_executions</c> (<see cref="PostgresJobRows"/>,
 /// <see cref="PostgresExecutionRows"/>); any other state is an opaque payload in <c>js_grain_state</c>.
 /// </summary>
-public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batcher, IGrainStorageSerializer serializer) : RowGrainStorage(serializer)
+public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batcher, IGrainStorageSerializer serializer) : RowGrainStorage(serializer, new PostgresJobRows(batcher), new PostgresExecutionRows(batcher))
 {
     private const string ReadSql = "SELECT payload, version FROM js_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3";
 
@@ -26,22 +26,6 @@ public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batch
         """;
 
     private const string DeleteSql = "DELETE FROM js_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $4";
-
-    private readonly PostgresJobRows _jobs = new(batcher);
-    private readonly PostgresExecutionRows _executions = new(batcher);
-
-    protected override async Task<Found?> ReadJobAsync(string jobId) => await _jobs.ReadAsync(jobId) is { } row ? new Found(row.State, row.Version) : null;
-
-    protected override Task<bool> WriteJobAsync(JobGrainState state, int? version) => _jobs.WriteAsync(state, version);
-
-    protected override Task<bool> DeleteJobAsync(string jobId, int version) => _jobs.DeleteAsync(jobId, version);
-
-    protected override async Task<Found?> ReadExecutionAsync(string executionId) =>
-        await _executions.ReadAsync(executionId) is { } row ? new Found(row.State, row.Version) : null;
-
-    protected override Task<bool> WriteExecutionAsync(ExecutionGrainState state, int? version) => _executions.WriteAsync(state, version);
-
-    protected override Task<bool> DeleteExecutionAsync(string executionId, int version) => _executions.DeleteAsync(executionId, version);
 
     protected override Task<(byte[] Payload, int Version)?> ReadPayloadAsync(string stateName, GrainId grainId) =>
         batcher.QueryAsync(ReadSql, Key(stateName, grainId), reader =>

@@ -5,7 +5,7 @@ using static JobScheduler.Persistence.Postgres.Sql;
 namespace JobScheduler.Persistence.Postgres;
 
 /// <summary>A job's state as its row of <c>js_jobs</c>: one statement per write, fenced by <c>version</c>.</summary>
-internal sealed class PostgresJobRows(PostgresBatcher batcher)
+internal sealed class PostgresJobRows(PostgresBatcher batcher) : IStateRows<JobGrainState>
 {
     private const string ReadSql = "SELECT document::text, runtime, version FROM js_jobs WHERE id = $1";
 
@@ -28,8 +28,8 @@ internal sealed class PostgresJobRows(PostgresBatcher batcher)
         SELECT count(*)::int FROM job
         """;
 
-    public Task<(object State, int Version)?> ReadAsync(string id) =>
-        batcher.QueryAsync<(object, int)?>(ReadSql, [Text(id)], reader =>
+    public Task<(JobGrainState State, int Version)?> ReadAsync(string id) =>
+        batcher.QueryAsync<(JobGrainState, int)?>(ReadSql, [Text(id)], reader =>
             reader.Read() ? (JobRow.ToState(reader.GetString(0), reader.GetString(1)), reader.GetInt32(2)) : null);
 
     public async Task<bool> WriteAsync(JobGrainState state, int? version)

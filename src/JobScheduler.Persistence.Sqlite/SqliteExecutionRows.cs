@@ -7,7 +7,7 @@ namespace JobScheduler.Persistence.Sqlite;
 /// An execution's state as its row of <c>executions</c> (fenced by <c>version</c>), with the output of each finished
 /// attempt stored once in <c>attempt_outputs</c>, in the same transaction as the row's update and only if it holds.
 /// </summary>
-internal sealed class SqliteExecutionRows(SqliteDatabase database)
+internal sealed class SqliteExecutionRows(SqliteDatabase database) : IStateRows<ExecutionGrainState>
 {
     private const string InsertSql = """
         INSERT INTO executions (id, job_id, owner, scheduled_at, state, created_at, finished_at, cancel_requested, document, request, version)
@@ -20,8 +20,8 @@ internal sealed class SqliteExecutionRows(SqliteDatabase database)
         WHERE id = $1 AND version = $10
         """;
 
-    public Task<(object State, int Version)?> ReadAsync(string id) =>
-        database.ReadAsync<(object, int)?>(connection =>
+    public Task<(ExecutionGrainState State, int Version)?> ReadAsync(string id) =>
+        database.ReadAsync<(ExecutionGrainState, int)?>(connection =>
         {
             string document;
             string? request;

@@ -10,7 +10,7 @@ namespace JobScheduler.Persistence.Sqlite;
 /// execution's its row in <c>executions</c> (the rows lists read), and any other state is an opaque payload in
 /// <c>grain_state</c>. Clearing a job deletes its row and its finished executions in one transaction.
 /// </summary>
-public sealed class SqliteGrainStorage(string serviceId, SqliteDatabase database, IGrainStorageSerializer serializer) : RowGrainStorage(serializer)
+public sealed class SqliteGrainStorage(string serviceId, SqliteDatabase database, IGrainStorageSerializer serializer) : RowGrainStorage(serializer, new SqliteJobRows(database), new SqliteExecutionRows(database))
 {
     private const string ReadSql = "SELECT payload, version FROM grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3";
 
@@ -25,22 +25,6 @@ public sealed class SqliteGrainStorage(string serviceId, SqliteDatabase database
         """;
 
     private const string DeleteSql = "DELETE FROM grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $4";
-
-    private readonly SqliteJobRows _jobs = new(database);
-    private readonly SqliteExecutionRows _executions = new(database);
-
-    protected override async Task<Found?> ReadJobAsync(string jobId) => await _jobs.ReadAsync(jobId) is { } row ? new Found(row.State, row.Version) : null;
-
-    protected override Task<bool> WriteJobAsync(JobGrainState state, int? version) => _jobs.WriteAsync(state, version);
-
-    protected override Task<bool> DeleteJobAsync(string jobId, int version) => _jobs.DeleteAsync(jobId, version);
-
-    protected override async Task<Found?> ReadExecutionAsync(string executionId) =>
-        await _executions.ReadAsync(executionId) is { } row ? new Found(row.State, row.Version) : null;
-
-    protected override Task<bool> WriteExecutionAsync(ExecutionGrainState state, int? version) => _executions.WriteAsync(state, version);
-
-    protected override Task<bool> DeleteExecutionAsync(string executionId, int version) => _executions.DeleteAsync(executionId, version);
 
     protected override Task<(byte[] Payload, int Version)?> ReadPayloadAsync(string stateName, GrainId grainId) =>
         database.ReadAsync(connection =>

@@ -4,7 +4,7 @@ using static JobScheduler.Persistence.Sqlite.SqliteSql;
 namespace JobScheduler.Persistence.Sqlite;
 
 /// <summary>A job's state as its row of <c>jobs</c>: one statement per write, fenced by <c>version</c>.</summary>
-internal sealed class SqliteJobRows(SqliteDatabase database)
+internal sealed class SqliteJobRows(SqliteDatabase database) : IStateRows<JobGrainState>
 {
     private const string ReadSql = "SELECT document, runtime, version FROM jobs WHERE id = $1";
 
@@ -20,8 +20,8 @@ internal sealed class SqliteJobRows(SqliteDatabase database)
         WHERE id = $1 AND version = $10
         """;
 
-    public Task<(object State, int Version)?> ReadAsync(string id) =>
-        database.ReadAsync<(object, int)?>(connection =>
+    public Task<(JobGrainState State, int Version)?> ReadAsync(string id) =>
+        database.ReadAsync<(JobGrainState, int)?>(connection =>
         {
             using var command = Command(connection, ReadSql, id);
             using var reader = command.ExecuteReader();

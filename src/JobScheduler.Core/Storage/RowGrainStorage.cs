@@ -6,31 +6,22 @@ namespace JobScheduler.Core.Storage;
 /// <summary>
 /// Orleans grain storage over one row per fact, shared by the SQL stores: a job's state goes to its job row and an
 /// execution's to its execution row (<see cref="JobRow"/>, <see cref="ExecutionRow"/>), the rows lists read; any other
-/// state is an opaque payload in Orleans' serialized form. A store supplies the statements.
+/// state is an opaque payload in Orleans' serialized form. A store supplies the statements: the rows'
+/// (<see cref="IStateRows{TState}"/>) and the payloads'.
 /// <para>
 /// The ETag is the row's version; a write names the version it read (or none for the first), and a write that finds
 /// another version is refused with <see cref="InconsistentStateException"/>, so a stale second activation of a grain
 /// can never overwrite newer state.
 /// </para>
 /// </summary>
-public abstract class RowGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
+/// <param name="serializer">Orleans' serializer, for the payloads.</param>
+/// <param name="jobs">A job's row; deleting it deletes the job's finished executions in the same transaction.</param>
+/// <param name="executions">An execution's row, with its attempts' output.</param>
+public abstract class RowGrainStorage(
+    IGrainStorageSerializer serializer,
+    IStateRows<JobGrainState> jobs,
+    IStateRows<ExecutionGrainState> executions) : IGrainStorage
 {
-    /// <summary>A row found: the state it holds and its version.</summary>
-    protected readonly record struct Found(object State, int Version);
-
-    protected abstract Task<Found?> ReadJobAsync(string jobId);
-
-    /// <summary>Inserts (<paramref name="version"/> null) or updates the row if it still has <paramref name="version"/>; false when fenced out.</summary>
-    protected abstract Task<bool> WriteJobAsync(JobGrainState state, int? version);
-
-    /// <summary>Deletes the job's row, if it still has <paramref name="version"/>, and its finished executions, in one transaction.</summary>
-    protected abstract Task<bool> DeleteJobAsync(string jobId, int version);
-
-    protected abstract Task<Found?> ReadExecutionAsync(string executionId);
-
-    protected abstract Task<bool> WriteExecutionAsync(ExecutionGrainState state, int? version);
-
-    protected abstract Task<bool> DeleteExecutionAsync(string executionId, int version);
 
     protected abstract Task<(byte[] Payload, int Version)?> ReadPayloadAsync(string stateName, GrainId grainId);
 
@@ -42,11 +33,12 @@ public abstract class RowGrainStorage(IGrainStorageSerializer serializer) : IGra
     {
         var found = stateName switch
         {
-            StateNames.Job when typeof(T) == typeof(JobGrainState) => await ReadJobAsync(Key(grainId)),
-            StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await ReadExecutionAsync(Key(grainId)),
+            StateNames.Job when typeof(T) == typeof(JobGrainState) => await jobs.ReadAsync(Key(grainId)) is { } job ? (job.State, job.Version) : null,
+            StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) =>
+                await executions.ReadAsync(Key(grainId)) is { } execution ? (execution.State, execution.Version) : null,
             _ => await ReadPayloadAsync(stateName, grainId) is { } payload
-                ? new Found(serializer.Deserialize<T>(new BinaryData(payload.Payload))!, payload.Version)
-                : null,
+                ? ((object)serializer.Deserialize<T>(new BinaryData(payload.Payload))!, payload.Version)
+                : ((object State, int Version)?)null,
         };
         if (found is { } row)
         {
@@ -67,8 +59,8 @@ public abstract class RowGrainStorage(IGrainStorageSerializer serializer) : IGra
         var read = grainState.ETag is null ? (int?)null : ParseVersion(grainState.ETag);
         var written = grainState.State switch
         {
-            JobGrainState job when stateName == StateNames.Job => await WriteJobAsync(job, read),
-            ExecutionGrainState execution when stateName == StateNames.Execution => await WriteExecutionAsync(execution, read),
+            JobGrainState job when stateName == StateNames.Job => await jobs.WriteAsync(job, read),
+            ExecutionGrainState execution when stateName == StateNames.Execution => await executions.WriteAsync(execution, read),
             _ => await WritePayloadAsync(stateName, grainId, serializer.Serialize(grainState.State).ToArray(), read),
         };
         if (!written)
@@ -86,8 +78,8 @@ public abstract class RowGrainStorage(IGrainStorageSerializer serializer) : IGra
             var version = ParseVersion(grainState.ETag);
             var deleted = stateName switch
             {
-                StateNames.Job when typeof(T) == typeof(JobGrainState) => await DeleteJobAsync(Key(grainId), version),
-                StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await DeleteExecutionAsync(Key(grainId), version),
+                StateNames.Job when typeof(T) == typeof(JobGrainState) => await jobs.DeleteAsync(Key(grainId), version),
+                StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await executions.DeleteAsync(Key(grainId), version),
                 _ => await DeletePayloadAsync(stateName, grainId, version),
             };
             if (!deleted)

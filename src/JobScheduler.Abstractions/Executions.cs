@@ -120,7 +120,7 @@ public sealed record JobWriteResult
     public bool IsValid => Errors.Length == 0;
 }
 
-/// <summary>Counts by state, from the query model.</summary>
+/// <summary>Counts by state, from the stored rows.</summary>
 [GenerateSerializer, Immutable, Alias("JobScheduler.SchedulerStats")]
 public sealed record SchedulerStats
 {

@@ -92,7 +92,7 @@ public interface IExecutionGrain : IGrainWithStringKey
     Task<bool> ForgetAsync();
 }
 
-/// <summary>Queries over all jobs (the query model); a stateless worker on every silo.</summary>
+/// <summary>Queries over all jobs (the stored rows); a stateless worker on every silo.</summary>
 [Alias("JobScheduler.IJobQueryGrain")]
 public interface IJobQueryGrain : IGrainWithIntegerKey
 {

@@ -86,7 +86,7 @@ internal sealed class JobExecutions(
     }
 
     /// <summary>
-    /// Drops the oldest finished executions beyond the retention bound, found through the query model. Small bounds
+    /// Drops the oldest finished executions beyond the retention bound, found among the executions' rows. Small bounds
     /// are kept exactly; from 100 up, pruning waits until a tenth more have gathered, so that it costs one query per
     /// batch rather than one per execution.
     /// </summary>

@@ -4,10 +4,8 @@ using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
-using JobScheduler.Grains.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace JobScheduler.Grains.Executions;
 
@@ -17,16 +15,10 @@ namespace JobScheduler.Grains.Executions;
 /// instant, so a repeated fire lands on the same grain and <see cref="StartAsync"/> is idempotent. What follows each
 /// attempt is <see cref="AttemptPolicy"/>'s decision; finding a node is <see cref="AttemptPlacement"/>'s work, and running
 /// the attempt there <see cref="AttemptLink"/>'s.
-/// <para>
-/// Its row is read when first needed, not on activation: <see cref="StartAsync"/> on a new execution (the common case)
-/// creates the row straight away and reads only if it turns out to exist. Whatever loads an unfinished execution (the
-/// recovery sweep's ping, a wait, a cancel) resumes it: the attempt that was running died with its node.
-/// </para>
 /// </summary>
 [GrainType("execution")]
 public sealed partial class ExecutionGrain(
-    [FromKeyedServices(StateNames.Provider)] IGrainStorage storage,
-    IGrainContext context,
+    [PersistentState(StateNames.Execution, StateNames.Provider)] IPersistentState<ExecutionGrainState> state,
     SchedulerClock clock,
     IGrainFactory grains,
     IClusterMembershipService membership,
@@ -39,9 +31,7 @@ public sealed partial class ExecutionGrain(
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(15);
 
-    private readonly LazyPersistentState<ExecutionGrainState> _state = new(storage, StateNames.Execution, context.GrainId);
     private readonly TaskCompletionSource<ExecutionInfo> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _loading;
     private readonly AttemptPlacement _placement = new(grains, time);
     private readonly AttemptLink _link = new(grains, membership, localNode, actions, time, logger);
     private ExecutionWriter? _writer;
@@ -50,32 +40,24 @@ public sealed partial class ExecutionGrain(
     private Task? _run;
     private IGrainTimer? _keepAlive;
 
-    private ExecutionInfo? Info => _state.State.Info;
+    private ExecutionInfo? Info => state.State.Info;
 
-    /// <summary>Reads the row once (every call waits for the same read), and takes up what it holds.</summary>
-    private Task LoadedAsync() => _loading ??= LoadAsync();
-
-    private async Task LoadAsync()
-    {
-        await _state.ReadStateAsync();
-        TakeUpStoredState();
-    }
-
-    private void TakeUpStoredState()
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Info is null)
         {
-            return;
+            return Task.CompletedTask;
         }
         if (Info.IsTerminal)
         {
             _done.TrySetResult(Info);
         }
-        else if (_state.State.Request is not null && _run is null)
+        else if (state.State.Request is not null)
         {
             // Stored as unfinished but nothing runs it here: whatever attempt was running died with its node.
             _run = RunAsync();
         }
+        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -88,28 +70,13 @@ public sealed partial class ExecutionGrain(
 
     public async Task<ExecutionInfo> StartAsync(ExecutionRequest request)
     {
-        if (_loading is null)
-        {
-            // Nothing read yet: most likely a new execution, so create its row without reading first.
-            var creating = CreateAsync(request, optimistic: true);
-            _loading = creating;
-            await creating;
-            return Info!;
-        }
-        await _loading;
         if (Info is { } existing)
         {
             return existing;
         }
-        await CreateAsync(request, optimistic: false);
-        return Info!;
-    }
-
-    private async Task CreateAsync(ExecutionRequest request, bool optimistic)
-    {
         var now = clock.Now;
-        _state.State.Request = request;
-        _state.State.Info = new ExecutionInfo
+        state.State.Request = request;
+        state.State.Info = new ExecutionInfo
         {
             Id = this.GetPrimaryKeyString(),
             JobId = request.JobId,
@@ -123,48 +90,36 @@ public sealed partial class ExecutionGrain(
         {
             // Nothing to reserve and this node takes work: the first attempt is placed here without asking the
             // ledger, and recorded in the same write as the execution itself.
-            _state.State.Info = _state.State.Info with
+            state.State.Info = state.State.Info with
             {
                 State = ExecutionState.Running,
                 Attempts = [new AttemptInfo { Number = 1, Node = localNode.Id, StartedAt = now }],
             };
             _firstAttemptRecorded = true;
         }
-        try
-        {
-            await PersistAsync();
-        }
-        catch (InconsistentStateException) when (optimistic)
-        {
-            // The row exists (a fire delivered twice, or a re-activation after a crash): it is the truth.
-            _firstAttemptRecorded = false;
-            await _state.ReadStateAsync();
-            TakeUpStoredState();
-            return;
-        }
+        await PersistAsync();
         _run = RunAsync();
+        return state.State.Info;
     }
 
     public async Task<ExecutionInfo?> GetAsync()
     {
-        await LoadedAsync();
         if (Info is { IsTerminal: true })
         {
             // A finished execution's row may since have been dropped by retention or its job's delete (which do not
             // go through this grain): the row is the truth.
-            await _state.ReadStateAsync();
+            await state.ReadStateAsync();
         }
         return Info;
     }
 
     public async Task<ExecutionInfo?> CancelAsync()
     {
-        await LoadedAsync();
         if (Info is null || Info.IsTerminal)
         {
             return Info;
         }
-        _state.State.CancelRequested = true;
+        state.State.CancelRequested = true;
         await PersistAsync();
         _cancel?.Cancel();
         _placement.Interrupt();
@@ -186,7 +141,6 @@ public sealed partial class ExecutionGrain(
 
     public async Task<ExecutionInfo?> WaitAsync(TimeSpan maxWait)
     {
-        await LoadedAsync();
         try
         {
             // The end is announced once it is stored, not when it is decided: a caller never sees a result a crash
@@ -201,7 +155,6 @@ public sealed partial class ExecutionGrain(
 
     public async Task<bool> ForgetAsync()
     {
-        await LoadedAsync();
         if (Info is null)
         {
             return true;
@@ -212,12 +165,12 @@ public sealed partial class ExecutionGrain(
         }
         try
         {
-            await _state.ClearStateAsync();
+            await state.ClearStateAsync();
         }
         catch (InconsistentStateException)
         {
             // Retention (or the job's delete) already removed the row: forgotten either way.
-            _state.State = new ExecutionGrainState();
+            state.State = new ExecutionGrainState();
         }
         DeactivateOnIdle();
         return true;
@@ -259,7 +212,7 @@ public sealed partial class ExecutionGrain(
 
     private async Task RunAttemptsAsync()
     {
-        var request = _state.State.Request!;
+        var request = state.State.Request!;
         var policy = request.Retry ?? new RetryPolicy();
         while (true)
         {
@@ -268,7 +221,7 @@ public sealed partial class ExecutionGrain(
                 // Resumed during a backoff: wait out what is left of it.
                 await WaitUntilAsync(resumeAt);
             }
-            if (AttemptPolicy.BeforeAttempt(policy, Info!.Attempts, _state.State.CancelRequested) is { IsFinal: true } end)
+            if (AttemptPolicy.BeforeAttempt(policy, Info!.Attempts, state.State.CancelRequested) is { IsFinal: true } end)
             {
                 await FinishAsync(end.FinalState);
                 return;
@@ -290,7 +243,7 @@ public sealed partial class ExecutionGrain(
             else
             {
                 var placing = Stopwatch.GetTimestamp();
-                var placed = _link.RunsHere(request) ? localNode.Id : await _placement.PlaceAsync(Info, Info.Attempts.Length + 1, request, () => _state.State.CancelRequested);
+                var placed = _link.RunsHere(request) ? localNode.Id : await _placement.PlaceAsync(Info, Info.Attempts.Length + 1, request, () => state.State.CancelRequested);
                 SchedulerMetrics.RecordStage(SchedulerMetrics.Placement, placing);
                 if (placed is null)
                 {
@@ -302,14 +255,14 @@ public sealed partial class ExecutionGrain(
             }
 
             var running = Stopwatch.GetTimestamp();
-            var result = await _link.RunAsync(request, Info.Id, attempt, start: !resumed, () => _state.State.CancelRequested);
+            var result = await _link.RunAsync(request, Info.Id, attempt, start: !resumed, () => state.State.CancelRequested);
             SchedulerMetrics.RecordStage(SchedulerMetrics.Run, running);
             var attempts = Info.Attempts.ToArray();
             attempts[^1] = AttemptLink.Finished(attempt, result, clock.Now);
-            _state.State.Info = Info with { Attempts = attempts };
+            state.State.Info = Info with { Attempts = attempts };
             LogAttemptFinished(Info.Id, attempt.Number, result.Outcome);
 
-            var next = AttemptPolicy.AfterAttempt(policy, attempts, result.Outcome, _state.State.CancelRequested, clock.Now, random.NextDouble());
+            var next = AttemptPolicy.AfterAttempt(policy, attempts, result.Outcome, state.State.CancelRequested, clock.Now, random.NextDouble());
             switch (next.Kind)
             {
                 case AttemptStepKind.RetryNow:
@@ -327,16 +280,15 @@ public sealed partial class ExecutionGrain(
         }
     }
 
-    public async Task PlacedAsync(int attempt, string nodeId)
+    public Task PlacedAsync(int attempt, string nodeId)
     {
-        await LoadedAsync();
         if (Info is null || Info.IsTerminal)
         {
             // Nobody is waiting any more: give the capacity back.
-            await GrainFactory.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(this.GetPrimaryKeyString());
-            return;
+            return GrainFactory.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(this.GetPrimaryKeyString());
         }
         _placement.Placed(nodeId);
+        return Task.CompletedTask;
     }
 
     /// <summary>Waits until the scheduler clock reads <paramref name="instant"/>, or a cancel (the run loop's next check then finishes the execution).</summary>
@@ -357,7 +309,7 @@ public sealed partial class ExecutionGrain(
 
     private async Task UpdateAsync(ExecutionInfo info)
     {
-        _state.State.Info = info;
+        state.State.Info = info;
         await PersistAsync();
         if (info.IsTerminal)
         {
@@ -366,5 +318,5 @@ public sealed partial class ExecutionGrain(
         }
     }
 
-    private Task PersistAsync() => (_writer ??= new ExecutionWriter(_state, this.GetPrimaryKeyString(), time, logger)).WriteAsync();
+    private Task PersistAsync() => (_writer ??= new ExecutionWriter(state, this.GetPrimaryKeyString(), time, logger)).WriteAsync();
 }

@@ -43,7 +43,19 @@ public sealed class PostgresDatabase : IAsyncLifetime
         await using var admin = new NpgsqlConnection(AdminConnectionString);
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == "42501" && attempt < 20)
+            {
+                // An autovacuum worker (the superuser's) is on the fresh database; FORCE may not end it. It leaves soon.
+                await Task.Delay(250);
+            }
+        }
     }
 
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(ConnectionString);

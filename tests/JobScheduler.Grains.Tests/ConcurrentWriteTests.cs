@@ -51,6 +51,7 @@ public sealed class SlowWritesCluster : IAsyncLifetime
             silo.Services.AddSingleton<IJobCatalog>(store);
             silo.AddJobSchedulerMemoryReminders();
             silo.AddJobScheduler();
+            silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -80,5 +81,31 @@ public sealed class ConcurrentWriteTests(SlowWritesCluster fixture) : IClassFixt
         Assert.Contains(done.State, new[] { ExecutionState.Cancelled, ExecutionState.Succeeded });
         var listed = await job.ListExecutionsAsync(new ExecutionQuery());
         Assert.Equal(done.State, listed!.Items.Single().State);
+    }
+
+    [Fact]
+    public async Task CancelDuringARetryBackoff_EndsTheExecutionAtOnce()
+    {
+        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("cancel-during-backoff");
+        await job.PutAsync(new JobSpec
+        {
+            Schedule = ScheduleSpec.Manual(),
+            Action = ActionSpec.RunHandler(FlakyHandler.Name, new { succeedOn = 3 }),
+            Retry = new RetryPolicy { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMinutes(1), Jitter = 0 },
+        }, "tester", createOnly: false);
+        var execution = fixture.Cluster.Client.GetGrain<IExecutionGrain>((await job.TriggerAsync(null)).ExecutionId!);
+
+        // The first attempt fails at once and the run loop records "retrying" (a write that takes 300 ms here), then waits
+        // out a one-minute backoff; the cancel comes during that wait. The loop used to wake from the cancelled wait, see
+        // "retrying" with a resume time and wait again: the cancel answered "retrying" after 15 s and the attempt ran later.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await execution.GetAsync())!.State != ExecutionState.Retrying && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1);
+        }
+        var cancelled = await execution.CancelAsync();
+
+        Assert.Equal(ExecutionState.Cancelled, cancelled!.State);
+        Assert.Single(cancelled.Attempts);
     }
 }

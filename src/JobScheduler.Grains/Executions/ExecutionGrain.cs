@@ -216,9 +216,9 @@ public sealed partial class ExecutionGrain(
         var policy = request.Retry ?? new RetryPolicy();
         while (true)
         {
-            if (Info!.State == ExecutionState.Retrying && Info.NextAttemptAt is { } resumeAt)
+            if (Info!.State == ExecutionState.Retrying && Info.NextAttemptAt is { } resumeAt && !state.State.CancelRequested)
             {
-                // Resumed during a backoff: wait out what is left of it.
+                // Resumed during a backoff: wait out what is left of it (unless a cancel ended the wait).
                 await WaitUntilAsync(resumeAt);
             }
             if (AttemptPolicy.BeforeAttempt(policy, Info!.Attempts, state.State.CancelRequested) is { IsFinal: true } end)

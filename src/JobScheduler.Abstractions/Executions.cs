@@ -22,6 +22,10 @@ public sealed record ExecutionInfo
     [Id(8)] public DateTimeOffset? NextAttemptAt { get; init; }
     [Id(9)] public string Owner { get; init; } = "";
 
+    /// <summary>For a DAG step: the run it belongs to and the step's id (its <see cref="JobId"/> is <c>{dagId}:{stepId}</c>).</summary>
+    [Id(10)] public string? DagRunId { get; init; }
+    [Id(11)] public string? StepId { get; init; }
+
     [JsonIgnore]
     public bool IsTerminal => State is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
 }
@@ -51,6 +55,9 @@ public sealed record AttemptInfo
 
     /// <summary>The resource limits enforced on the attempt and how (cgroup, rlimit), or why they were not.</summary>
     [Id(10)] public string[]? Limits { get; init; }
+
+    /// <summary>Named values the attempt published (a DAG step's outputs: <c>JOBSCHEDULER_OUTPUT</c>, or the handler's context).</summary>
+    [Id(11)] public Dictionary<string, string>? Outputs { get; init; }
 
     public TimeSpan? Duration => FinishedAt - StartedAt;
 }

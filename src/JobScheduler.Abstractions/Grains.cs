@@ -49,6 +49,14 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>An execution of this job reports a state change.</summary>
     [OneWay, Alias("ExecutionChanged")]
     Task ExecutionChangedAsync(string executionId, ExecutionState state);
+
+    /// <summary>
+    /// A DAG step waits (<c>waitFor.job</c>) for a successful execution of this job scheduled at or after
+    /// <paramref name="since"/>: returns such an execution's id if one exists, else remembers the waiter until
+    /// <paramref name="until"/> and tells it (<see cref="IDagRunGrain.WaitSatisfiedAsync"/>) when one succeeds.
+    /// </summary>
+    [Alias("AwaitSuccess")]
+    Task<WaitAnswer> AwaitSuccessAsync(string runId, string stepId, DateTimeOffset since, DateTimeOffset until);
 }
 
 /// <summary>
@@ -118,6 +126,13 @@ public sealed record ExecutionRequest
     [Id(6)] public string Trigger { get; init; } = "schedule";
     [Id(7)] public int Priority { get; init; }
     [Id(8)] public ResourceRequest? Resources { get; init; }
+
+    /// <summary>The DAG run this execution is a step of (it reports its end there rather than to a job).</summary>
+    [Id(9)] public string? DagRunId { get; init; }
+    [Id(10)] public string? StepId { get; init; }
+
+    /// <summary>A DAG step's upstream outputs and run parameters.</summary>
+    [Id(11)] public StepInputs? Inputs { get; init; }
 }
 
 /// <summary>How execution ids are formed from a job id and a scheduled instant.</summary>

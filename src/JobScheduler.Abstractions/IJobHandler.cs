@@ -38,6 +38,30 @@ public sealed class JobContext
     /// <summary>Text written here is kept (its tail) as the attempt's output.</summary>
     public TextWriter Output { get; }
 
+    /// <summary>For a DAG step: the outputs of its direct upstream steps that succeeded, by step id. Empty otherwise.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Upstream { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>For a DAG step: the run's parameters. Empty otherwise.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>What the attempt publishes for its dependants (a DAG step's outputs); see <see cref="SetOutput"/>.</summary>
+    public IReadOnlyDictionary<string, string> Outputs => _outputs;
+
+    private readonly Dictionary<string, string> _outputs = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Publishes a small named value (a file name, a row count) to the steps that depend on this one; the last value
+    /// set for a name wins. Names are letters, digits and '_' (not starting with a digit); all values together are a
+    /// few KiB at most (the server refuses more, failing the attempt).
+    /// </summary>
+    public void SetOutput(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        _outputs[name] = value;
+    }
+
     /// <summary>The payload deserialized with JobScheduler's JSON conventions (camelCase), or default when there is none.</summary>
     public T? GetPayload<T>() => Payload is null ? default : JsonSerializer.Deserialize<T>(Payload, PayloadOptions);
 

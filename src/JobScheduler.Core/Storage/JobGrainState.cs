@@ -32,6 +32,9 @@ public sealed class JobGrainState
     /// <see cref="IdempotencyKeys.MaxKept"/>: a trigger retried with the same key gets the same execution.
     /// </summary>
     [Id(6)] public List<IdempotentTrigger> Triggers { get; set; } = [];
+
+    /// <summary>DAG steps waiting (<c>waitFor.job</c>) for a successful execution of this job.</summary>
+    [Id(7)] public List<SuccessWaiter> Waiters { get; set; } = [];
 }
 
 /// <summary>What a job remembers of one of its executions; the execution's own row holds the rest.</summary>

@@ -27,7 +27,7 @@ public sealed record JobRow(
             job.CreatedAt,
             job.UpdatedAt,
             StoredJson.Serialize(job),
-            StoredJson.Serialize(new JobRuntime(state.PlannedAt, state.LastTriggerAt, state.ExecutionCount, state.Executions, state.Triggers)));
+            StoredJson.Serialize(new JobRuntime(state.PlannedAt, state.LastTriggerAt, state.ExecutionCount, state.Executions, state.Triggers, state.Waiters)));
     }
 
     /// <summary>The grain state a row holds.</summary>
@@ -42,6 +42,7 @@ public sealed record JobRow(
             ExecutionCount = rest.ExecutionCount,
             Executions = rest.Executions ?? [],
             Triggers = rest.Triggers ?? [],
+            Waiters = rest.Waiters ?? [],
         };
     }
 
@@ -50,5 +51,6 @@ public sealed record JobRow(
         DateTimeOffset LastTriggerAt,
         int ExecutionCount,
         List<ExecutionRecord>? Executions,
-        List<IdempotentTrigger>? Triggers);
+        List<IdempotentTrigger>? Triggers,
+        List<SuccessWaiter>? Waiters = null);
 }

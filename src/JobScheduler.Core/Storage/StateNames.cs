@@ -15,4 +15,10 @@ public static class StateNames
 
     /// <summary>An execution grain's <see cref="ExecutionGrainState"/>.</summary>
     public const string Execution = "execution";
+
+    /// <summary>A DAG grain's <see cref="DagGrainState"/>.</summary>
+    public const string Dag = "dag";
+
+    /// <summary>A DAG run grain's <see cref="DagRunGrainState"/>.</summary>
+    public const string DagRun = "dagrun";
 }

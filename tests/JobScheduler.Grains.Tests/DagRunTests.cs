@@ -63,6 +63,24 @@ public sealed class DagRunTests(RealClockCluster fixture) : IClassFixture<RealCl
     }
 
     [Fact]
+    public async Task Outputs_ReachTheDependants_WithTheRunParameters()
+    {
+        var run = await RunAsync("passes-data", new DagSpec
+        {
+            Steps =
+            [
+                Step("extract", ActionSpec.Run("sh", "-c", "echo file=out.csv >> \"$JOBSCHEDULER_OUTPUT\"")),
+                Step("transform", ActionSpec.Run("sh", "-c",
+                    "test \"$JOBSCHEDULER_UPSTREAM_EXTRACT_FILE\" = out.csv && test \"$JOBSCHEDULER_PARAM_DATE\" = 2026-11-30"), "extract"),
+            ],
+        }, new DagTriggerOptions { Parameters = new() { ["date"] = "2026-11-30" } });
+
+        Assert.Equal(DagRunState.Succeeded, run.State);
+        Assert.Equal("out.csv", StepOf(run, "extract").Outputs!["file"]);
+        Assert.Equal("2026-11-30", run.Parameters!["date"]);
+    }
+
+    [Fact]
     public async Task FailedStep_FailsTheRun_SkipsItsDependants_AndRunsTheCleanUp()
     {
         var run = await RunAsync("failing", new DagSpec

@@ -61,7 +61,7 @@ public sealed partial class DagGrain(
     public async Task<DagWriteResult> PutAsync(DagSpec spec, string owner, bool createOnly)
     {
         var now = clock.Now;
-        var errors = JobSpecValidator.ValidateId(DagId)
+        var errors = DagSpecValidator.ValidateId(DagId)
             .Concat(DagSpecValidator.Validate(spec, rules.Current, now, options.CurrentValue.MaxDagSteps)).ToArray();
         if (errors.Length > 0)
         {

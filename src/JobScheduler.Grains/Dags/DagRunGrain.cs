@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using JobScheduler.Core.Dags;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Hosting;
@@ -83,6 +84,10 @@ public sealed partial class DagRunGrain(
 
     public async Task StepFinishedAsync(string stepId, ExecutionInfo execution)
     {
+        if (execution.FinishedAt is { } finishedAt)
+        {
+            SchedulerMetrics.RecordStage(SchedulerMetrics.StepReport, clock.Now - finishedAt);
+        }
         if (_progress?.Finish(stepId, execution) == true)
         {
             await AdvanceAsync([stepId]);
@@ -260,7 +265,10 @@ public sealed partial class DagRunGrain(
         }
         Publish();
         var finished = new List<string>();
-        foreach (var (stepId, execution) in await _launcher!.StartAsync(_progress!, stepIds))
+        var starting = Stopwatch.GetTimestamp();
+        var started = await _launcher!.StartAsync(_progress!, stepIds);
+        SchedulerMetrics.RecordStage(SchedulerMetrics.StepStart, starting);
+        foreach (var (stepId, execution) in started)
         {
             if (_progress!.Finish(stepId, execution))
             {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using JobScheduler.Core.Storage;
+using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 
@@ -34,7 +36,9 @@ internal sealed partial class DagRunWriter(IPersistentState<DagRunGrainState> st
             {
                 try
                 {
+                    var writing = Stopwatch.GetTimestamp();
                     await state.WriteStateAsync();
+                    SchedulerMetrics.RecordStage(SchedulerMetrics.DagWrite, writing);
                     _written = covers;
                     return;
                 }

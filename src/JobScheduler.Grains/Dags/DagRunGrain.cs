@@ -80,7 +80,24 @@ public sealed partial class DagRunGrain(
         return state.State.Run;
     }
 
-    public Task<DagRunInfo?> GetAsync() => Task.FromResult(Run);
+    public async Task<DagRunInfo?> GetAsync()
+    {
+        if (Run is { IsTerminal: true })
+        {
+            // A finished run's row may since have been dropped by retention or its DAG's delete (which do not go through
+            // this grain): the row is the truth.
+            await state.ReadStateAsync();
+            if (Run is null || state.State.Request is not { } request)
+            {
+                DeactivateOnIdle();
+            }
+            else
+            {
+                Load(request, Run.Steps);
+            }
+        }
+        return Run;
+    }
 
     public Task StepFinishedAsync(string stepId, ExecutionInfo execution)
     {

@@ -60,7 +60,7 @@ public interface IJobSchedulerClient
     /// <summary>
     /// Creates the DAG with id <paramref name="id"/>, or replaces its definition (runs already started keep theirs). A
     /// cycle, an unknown <c>dependsOn</c>, a duplicate step id or a bad step throws <see cref="JobValidationException"/>
-    /// naming the field (e.g. <c>steps[2].dependsOn</c>) and stores nothing.
+    /// naming the field (e.g. <c>steps[2].dependsOn[0]</c>) and stores nothing.
     /// </summary>
     Task<DagInfo> ScheduleDagAsync(string id, DagSpec spec, CancellationToken cancellationToken = default);
 

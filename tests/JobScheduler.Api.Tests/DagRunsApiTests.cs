@@ -131,7 +131,7 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
         await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/nightly-export", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
         await server.PutDagAsync("waits", Manual(
             Noop("prepare"),
-            With(Noop("load", "prepare"), """"waitFor":{"job":"nightly-export","within":"PT1H","timeout":"PT30S"}""")));
+            With(Noop("load", "prepare"), "\"waitFor\":{\"job\":\"nightly-export\",\"within\":\"PT1H\",\"timeout\":\"PT30S\"}")));
 
         var runId = await server.TriggerDagAsync("waits");
         var waiting = await server.WaitForStepAsync(runId, "load", "waiting");
@@ -149,7 +149,7 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
     {
         await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/never-runs", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
         await server.PutDagAsync("waits-in-vain", Manual(
-            With(Noop("load"), """"waitFor":{"job":"never-runs","within":"PT1H","timeout":"PT1S"}"""),
+            With(Noop("load"), "\"waitFor\":{\"job\":\"never-runs\",\"within\":\"PT1H\",\"timeout\":\"PT1S\"}"),
             Noop("report", "load")));
 
         var started = Stopwatch.StartNew();

@@ -60,7 +60,8 @@ public interface IDagRunGrain : IGrainWithStringKey
     [Alias("Start")]
     Task<DagRunInfo> StartAsync(DagRunRequest request);
 
-    [Alias("Get")]
+    /// <summary>The run as it stands (interleaves: a DAG asking its runs never waits on a run that waits on the DAG).</summary>
+    [AlwaysInterleave, Alias("Get")]
     Task<DagRunInfo?> GetAsync();
 
     /// <summary>Cancels every running step (killing its process tree) and skips the rest; null if there is no run.</summary>

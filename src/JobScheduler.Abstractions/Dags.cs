@@ -192,6 +192,9 @@ public sealed record DagStepRunInfo
     /// <summary>How many executions the step has had (a retry of the run from its failed steps adds one).</summary>
     [Id(8)] public int Tries { get; init; }
 
+    /// <summary>While the step is <c>waiting</c>: when its <c>waitFor</c> times out.</summary>
+    [Id(9)] public DateTimeOffset? WaitUntil { get; init; }
+
     [JsonIgnore]
     public bool IsDone => State is StepState.Succeeded or StepState.Failed or StepState.Skipped or StepState.Cancelled;
 }

@@ -141,6 +141,18 @@ public static class ExecutionId
     public static string For(string jobId, DateTimeOffset scheduledAt) =>
         $"{jobId}@{scheduledAt.UtcDateTime:yyyyMMdd'T'HHmmss'.'fffffff'Z'}";
 
+    /// <summary>The scheduled instant an execution (or DAG run) id carries, if it has one.</summary>
+    public static DateTimeOffset? ScheduledAtOf(string executionId)
+    {
+        var at = executionId.LastIndexOf('@');
+        var text = at < 0 ? "" : executionId[(at + 1)..];
+        var end = text.IndexOf('Z');
+        return end > 0 && DateTimeOffset.TryParseExact(text[..(end + 1)], "yyyyMMdd'T'HHmmss'.'fffffff'Z'",
+            System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant)
+            ? instant
+            : null;
+    }
+
     /// <summary>The job id part of an execution id.</summary>
     public static string JobIdOf(string executionId)
     {

@@ -32,15 +32,22 @@ public static partial class JobSpecValidator
 
     public static IReadOnlyList<FieldError> ValidateId(string? id)
     {
+        var errors = new List<FieldError>();
+        ValidateId(id, "id", "job", errors);
+        return errors;
+    }
+
+    /// <summary>Checks an id that follows the job id rules (a job's, a DAG's), naming <paramref name="what"/> it is in the message.</summary>
+    internal static void ValidateId(string? id, string field, string what, List<FieldError> errors)
+    {
         if (string.IsNullOrEmpty(id))
         {
-            return [new("id", "is required.")];
+            errors.Add(new(field, "is required."));
         }
-        if (id.Length > MaxIdLength || !IdPattern().IsMatch(id))
+        else if (id.Length > MaxIdLength || !IdPattern().IsMatch(id))
         {
-            return [new("id", $"'{Shorten(id)}' is not a valid job id: 1–{MaxIdLength} characters of letters, digits, '.', '_' or '-', starting with a letter or digit.")];
+            errors.Add(new(field, $"'{Shorten(id)}' is not a valid {what} id: 1–{MaxIdLength} characters of letters, digits, '.', '_' or '-', starting with a letter or digit."));
         }
-        return [];
     }
 
     /// <summary>Validates a whole definition; <paramref name="now"/> anchors schedules for the "never fires" check.</summary>
@@ -67,7 +74,7 @@ public static partial class JobSpecValidator
         {
             ValidateAction(spec.Action, rules, "action", errors);
         }
-        ValidatePolicies(spec.Retry, spec.Timeout, errors);
+        ValidatePolicies(spec.Retry, spec.Timeout, "", errors);
         if (spec.Priority is < 0 or > 9)
         {
             errors.Add(new("priority", "must be between 0 (lowest) and 9."));
@@ -80,7 +87,7 @@ public static partial class JobSpecValidator
         {
             errors.Add(new("misfire", "must be fireOnce, skip or fireAll."));
         }
-        ValidateResources(spec.Resources, errors);
+        ValidateResources(spec.Resources, "", errors);
         ValidateTags(spec.Tags, errors);
         return errors;
     }
@@ -93,42 +100,44 @@ public static partial class JobSpecValidator
         {
             ValidateAction(options.Action, rules, "action", errors);
         }
-        ValidatePolicies(options.Retry, options.Timeout, errors);
+        ValidatePolicies(options.Retry, options.Timeout, "", errors);
         return errors;
     }
 
-    private static void ValidatePolicies(RetryPolicy? retry, TimeSpan? timeout, List<FieldError> errors)
+    /// <summary>Checks a retry policy and a timeout; <paramref name="prefix"/> ("" for a job, <c>steps[i].</c> for a DAG step) starts every field.</summary>
+    internal static void ValidatePolicies(RetryPolicy? retry, TimeSpan? timeout, string prefix, List<FieldError> errors)
     {
         if (retry is not null)
         {
             if (retry.MaxAttempts is < 1 or > 100)
             {
-                errors.Add(new("retry.maxAttempts", "must be between 1 and 100."));
+                errors.Add(new($"{prefix}retry.maxAttempts", "must be between 1 and 100."));
             }
             if (retry.InitialBackoff <= TimeSpan.Zero)
             {
-                errors.Add(new("retry.initialBackoff", "must be a positive duration."));
+                errors.Add(new($"{prefix}retry.initialBackoff", "must be a positive duration."));
             }
             if (retry.MaxBackoff < retry.InitialBackoff)
             {
-                errors.Add(new("retry.maxBackoff", "must be at least retry.initialBackoff."));
+                errors.Add(new($"{prefix}retry.maxBackoff", "must be at least retry.initialBackoff."));
             }
             if (retry.Multiplier is < 1 or > 100 || double.IsNaN(retry.Multiplier))
             {
-                errors.Add(new("retry.multiplier", "must be between 1 and 100."));
+                errors.Add(new($"{prefix}retry.multiplier", "must be between 1 and 100."));
             }
             if (retry.Jitter is < 0 or > 1 || double.IsNaN(retry.Jitter))
             {
-                errors.Add(new("retry.jitter", "must be between 0 and 1."));
+                errors.Add(new($"{prefix}retry.jitter", "must be between 0 and 1."));
             }
         }
         if (timeout is { } t && t <= TimeSpan.Zero)
         {
-            errors.Add(new("timeout", "must be a positive duration."));
+            errors.Add(new($"{prefix}timeout", "must be a positive duration."));
         }
     }
 
-    private static void ValidateAction(ActionSpec action, ActionRules rules, string field, List<FieldError> errors)
+    /// <summary>Checks an action against this node's rules; <paramref name="field"/> is the action's own field (<c>action</c>, <c>steps[i].action</c>).</summary>
+    internal static void ValidateAction(ActionSpec action, ActionRules rules, string field, List<FieldError> errors)
     {
         switch (action.Kind)
         {
@@ -194,7 +203,8 @@ public static partial class JobSpecValidator
         }
     }
 
-    private static void ValidateResources(ResourceRequest? resources, List<FieldError> errors)
+    /// <summary>Checks a resource request; <paramref name="prefix"/> starts every field, as for <see cref="ValidatePolicies"/>.</summary>
+    internal static void ValidateResources(ResourceRequest? resources, string prefix, List<FieldError> errors)
     {
         if (resources is null)
         {
@@ -202,23 +212,23 @@ public static partial class JobSpecValidator
         }
         if (resources.CpuMillis < 0)
         {
-            errors.Add(new("resources.cpuMillis", "must not be negative."));
+            errors.Add(new($"{prefix}resources.cpuMillis", "must not be negative."));
         }
         if (resources.MemoryMb < 0)
         {
-            errors.Add(new("resources.memoryMb", "must not be negative."));
+            errors.Add(new($"{prefix}resources.memoryMb", "must not be negative."));
         }
         if (resources.Limits is { CpuMillis: <= 0 })
         {
-            errors.Add(new("resources.limits.cpuMillis", "must be positive."));
+            errors.Add(new($"{prefix}resources.limits.cpuMillis", "must be positive."));
         }
         if (resources.Limits is { MemoryMb: <= 0 })
         {
-            errors.Add(new("resources.limits.memoryMb", "must be positive."));
+            errors.Add(new($"{prefix}resources.limits.memoryMb", "must be positive."));
         }
     }
 
-    private static void ValidateTags(Dictionary<string, string>? tags, List<FieldError> errors)
+    internal static void ValidateTags(Dictionary<string, string>? tags, List<FieldError> errors)
     {
         if (tags is null)
         {
@@ -254,5 +264,5 @@ public static partial class JobSpecValidator
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
+    internal static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
 }

@@ -70,7 +70,7 @@ public static class JobSchedulerPostgresExtensions
         return services;
     }
 
-    /// <summary>Membership, grain state (one row per job and per execution), reminders and lists in PostgreSQL.</summary>
+    /// <summary>Membership, grain state (one row per job, execution, DAG and DAG run), reminders and lists in PostgreSQL.</summary>
     public static ISiloBuilder UseJobSchedulerPostgres(this ISiloBuilder silo, string connectionString)
     {
         connectionString = WithPoolLimit(connectionString, OrleansPoolSize);
@@ -86,6 +86,7 @@ public static class JobSchedulerPostgresExtensions
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<PostgresBatcher>()));
         silo.Services.AddSingleton<IJobCatalog>(sp => new PostgresJobCatalog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PostgresBatcher>()));
+        silo.Services.AddSingleton<IDagCatalog>(sp => new PostgresDagCatalog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PostgresBatcher>()));
         return silo;
     }
 

@@ -8,10 +8,13 @@ namespace JobScheduler.Persistence.Postgres;
 /// <summary>
 /// Orleans grain storage over JobScheduler's tables (<see cref="RowGrainStorage"/> routes the states), through the
 /// <see cref="PostgresBatcher"/>: the writes of many grains share one commit. A job's state is its row in
-/// <c>js_jobs</c> and an execution's its row in <c>js_executions</c> (<see cref="PostgresJobRows"/>,
-/// <see cref="PostgresExecutionRows"/>); any other state is an opaque payload in <c>js_grain_state</c>.
+/// <c>js_jobs</c>, an execution's its row in <c>js_executions</c>, a DAG's its row in <c>js_dags</c> and a DAG run's
+/// its row in <c>js_dag_runs</c> (<see cref="PostgresJobRows"/>, <see cref="PostgresExecutionRows"/>,
+/// <see cref="PostgresDagRows"/>, <see cref="PostgresDagRunRows"/>); any other state is an opaque payload in
+/// <c>js_grain_state</c>.
 /// </summary>
-public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batcher, IGrainStorageSerializer serializer) : RowGrainStorage(serializer, new PostgresJobRows(batcher), new PostgresExecutionRows(batcher))
+public sealed class PostgresGrainStorage(string serviceId, PostgresBatcher batcher, IGrainStorageSerializer serializer) : RowGrainStorage(
+    serializer, new PostgresJobRows(batcher), new PostgresExecutionRows(batcher), new PostgresDagRows(batcher), new PostgresDagRunRows(batcher))
 {
     private const string ReadSql = "SELECT payload, version FROM js_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3";
 

@@ -19,4 +19,13 @@ internal static class Sql
     public static NpgsqlParameter<int> Int(int value) => new() { TypedValue = value };
 
     public static NpgsqlParameter<bool> Bool(bool value) => new() { TypedValue = value };
+
+    /// <summary>
+    /// A LIKE pattern (default escape character '\') matching the strings that start with <paramref name="prefix"/>:
+    /// its own '%', '_' and '\' match only themselves (a DAG 'a_b' must not take the executions of 'axb').
+    /// </summary>
+    public static string LikePrefix(string prefix) =>
+        prefix.Replace(@"\", @"\\", StringComparison.Ordinal)
+            .Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal) + "%";
 }

@@ -13,7 +13,7 @@ namespace JobScheduler.Persistence.Sqlite;
 public static class JobSchedulerSqliteExtensions
 {
     /// <summary>
-    /// Grain state (one row per job and per execution, which lists read too) and reminders in the SQLite file at <paramref name="path"/> (its directory is
+    /// Grain state (one row per job, execution, DAG and DAG run, which lists read too) and reminders in the SQLite file at <paramref name="path"/> (its directory is
     /// created if missing). The file's lock is taken here, at composition, so a second process on the same file fails
     /// before it starts anything, with a message naming the file; the schema is brought up to date when the silo
     /// first needs the database.
@@ -33,6 +33,7 @@ public static class JobSchedulerSqliteExtensions
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             sp.GetRequiredService<SqliteDatabase>()));
         silo.Services.AddSingleton<IJobCatalog>(sp => new SqliteJobCatalog(sp.GetRequiredService<SqliteDatabase>()));
+        silo.Services.AddSingleton<IDagCatalog>(sp => new SqliteDagCatalog(sp.GetRequiredService<SqliteDatabase>()));
         return silo;
     }
 }

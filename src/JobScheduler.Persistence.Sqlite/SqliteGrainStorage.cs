@@ -6,11 +6,14 @@ namespace JobScheduler.Persistence.Sqlite;
 
 /// <summary>
 /// Orleans grain storage in the SQLite file (<see cref="RowGrainStorage"/> routes the states), with writes through the
-/// group-commit <see cref="SqliteWriter"/>. As in PostgreSQL, a job's state is its row in <c>jobs</c> and an
-/// execution's its row in <c>executions</c> (the rows lists read), and any other state is an opaque payload in
-/// <c>grain_state</c>. Clearing a job deletes its row and its finished executions in one transaction.
+/// group-commit <see cref="SqliteWriter"/>. As in PostgreSQL, a job's state is its row in <c>jobs</c>, an
+/// execution's its row in <c>executions</c>, a DAG's its row in <c>dags</c> and a DAG run's its row in
+/// <c>dag_runs</c> (the rows lists read), and any other state is an opaque payload in <c>grain_state</c>. Clearing a
+/// job deletes its row and its finished executions in one transaction; clearing a DAG, its row, its finished runs and
+/// its steps' finished executions.
 /// </summary>
-public sealed class SqliteGrainStorage(string serviceId, SqliteDatabase database, IGrainStorageSerializer serializer) : RowGrainStorage(serializer, new SqliteJobRows(database), new SqliteExecutionRows(database))
+public sealed class SqliteGrainStorage(string serviceId, SqliteDatabase database, IGrainStorageSerializer serializer) : RowGrainStorage(
+    serializer, new SqliteJobRows(database), new SqliteExecutionRows(database), new SqliteDagRows(database), new SqliteDagRunRows(database))
 {
     private const string ReadSql = "SELECT payload, version FROM grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3";
 

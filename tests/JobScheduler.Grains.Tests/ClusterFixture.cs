@@ -41,6 +41,7 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
             });
             silo.AddJobHandler<BlockingHandler>(BlockingHandler.Name);
             silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);
+            silo.AddJobHandler<SwitchHandler>(SwitchHandler.Name);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -104,4 +105,26 @@ public sealed class FlakyHandler : IJobHandler
     }
 
     private sealed record Payload(int SucceedOn);
+}
+
+/// <summary>Handler <c>switch</c>: fails while the switch named by <c>{"key": "…"}</c> is closed, succeeds once it is open.</summary>
+public sealed class SwitchHandler : IJobHandler
+{
+    public const string Name = "switch";
+
+    private static readonly ConcurrentDictionary<string, bool> Switches = new();
+
+    public static void Open(string key) => Switches[key] = true;
+
+    public static void Close(string key) => Switches[key] = false;
+
+    public Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var key = context.GetPayload<Payload>()?.Key ?? "";
+        return Switches.TryGetValue(key, out var open) && open
+            ? Task.CompletedTask
+            : throw new InvalidOperationException($"switch '{key}' is closed");
+    }
+
+    private sealed record Payload(string Key);
 }

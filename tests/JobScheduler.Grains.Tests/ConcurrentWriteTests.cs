@@ -49,6 +49,7 @@ public sealed class SlowWritesCluster : IAsyncLifetime
             var store = new MemoryStore(new OrleansGrainStorageSerializer(serialization.GetRequiredService<Serializer>()));
             silo.Services.AddGrainStorage(StateNames.Provider, (_, _) => new SlowWritesStore(store, serialization.GetRequiredService<DeepCopier>(), WriteDelay));
             silo.Services.AddSingleton<IJobCatalog>(store);
+            silo.Services.AddSingleton<IDagCatalog>(store);
             silo.AddJobSchedulerMemoryReminders();
             silo.AddJobScheduler();
             silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);

@@ -29,6 +29,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             silo.Services.AddGrainStorage(JobSchedulerSiloExtensions.StorageName, (_, _) => _storage);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IJobCatalog>(_storage);
+            silo.Services.AddSingleton<IDagCatalog>(_storage);
             silo.Services.Configure<NodeOptions>(o => (o.CpuMillis, o.MemoryMb) = (1000, 1000));
             silo.AddJobScheduler();
             silo.AddJobHandler<BlockingHandler>(BlockingHandler.Name);

@@ -34,6 +34,7 @@ public sealed class FencingTests : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new SchedulerClock(_clock));
             silo.Services.AddSingleton<IJobCatalog>(sp => new PostgresJobCatalog(_dataSource, sp.GetRequiredService<PostgresBatcher>()));
+            silo.Services.AddSingleton<IDagCatalog>(sp => new PostgresDagCatalog(_dataSource, sp.GetRequiredService<PostgresBatcher>()));
             silo.AddJobScheduler();
         });
         _cluster = builder.Build();

@@ -82,6 +82,45 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migration8_OnASchema7DatabaseWithJobs_AddsTheDagTables_AndKeepsTheJobs()
+    {
+        await using var dataSource = _database.CreateDataSource();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using (var table = new NpgsqlCommand("CREATE TABLE js_schema_migrations (version integer NOT NULL PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", connection))
+            {
+                await table.ExecuteNonQueryAsync();
+            }
+            foreach (var migration in PostgresSchema.Migrations.Where(m => m.Version <= 7))
+            {
+                await using var apply = new NpgsqlCommand(migration.Sql, connection);
+                await apply.ExecuteNonQueryAsync();
+                await using var record = new NpgsqlCommand($"INSERT INTO js_schema_migrations (version, name) VALUES ({migration.Version}, '{migration.Name}')", connection);
+                await record.ExecuteNonQueryAsync();
+            }
+            // A job and a finished execution as schema 7 stores them.
+            await using var rows = new NpgsqlCommand("""
+                INSERT INTO js_jobs (id, owner, state, tags, next_fire_at, created_at, updated_at, document, runtime, version)
+                VALUES ('kept', 'o', 'active', '{}', now(), now(), now(), '{"id":"kept","owner":"o","state":"active"}', '{}', 3);
+                INSERT INTO js_executions (id, job_id, owner, scheduled_at, state, created_at, finished_at, document, version)
+                VALUES ('kept@1', 'kept', 'o', now(), 'succeeded', now(), now(), '{"id":"kept@1","jobId":"kept"}', 2);
+                """, connection);
+            await rows.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(0, await _database.ScalarAsync("SELECT count(*) FROM pg_tables WHERE tablename IN ('js_dags', 'js_dag_runs')"));
+
+        var before = await Schema(dataSource).EnsureAsync(apply: true, CancellationToken.None);
+
+        Assert.Equal(7, before);
+        Assert.Equal(8, await _database.ScalarAsync("SELECT max(version) FROM js_schema_migrations"));
+        Assert.Equal(2, await _database.ScalarAsync("SELECT count(*) FROM pg_tables WHERE tablename IN ('js_dags', 'js_dag_runs')"));
+        Assert.Equal(1, await _database.ScalarAsync("SELECT count(*) FROM pg_indexes WHERE indexname = 'js_executions_dag_steps'"));
+        Assert.Equal(3, await _database.ScalarAsync("SELECT version FROM js_jobs WHERE id = 'kept'"));
+        Assert.Equal(1, await _database.ScalarAsync("SELECT count(*) FROM js_executions WHERE job_id = 'kept'"));
+        Assert.Equal(PostgresSchema.LatestVersion, await Schema(dataSource).EnsureAsync(apply: false, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Ensure_AgainstANewerSchema_Refuses()
     {
         await using var dataSource = _database.CreateDataSource();

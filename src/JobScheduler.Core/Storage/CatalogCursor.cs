@@ -4,7 +4,9 @@ using System.Text;
 
 namespace JobScheduler.Core.Storage;
 
-/// <summary>Opaque keyset cursors: a job id for job lists, (scheduledAt, id) for execution lists.</summary>
+/// <summary>
+/// Opaque keyset cursors: an id for job and DAG lists, (scheduledAt, id) for execution and DAG run lists.
+/// </summary>
 public static class CatalogCursor
 {
     public static string ForJob(string id) => Encode(id);
@@ -14,7 +16,14 @@ public static class CatalogCursor
     public static string ForExecution(ExecutionInfo last) =>
         Encode($"{last.ScheduledAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{last.Id}");
 
-    public static (DateTimeOffset ScheduledAt, string Id)? ExecutionAfter(string? cursor)
+    public static (DateTimeOffset ScheduledAt, string Id)? ExecutionAfter(string? cursor) => ScheduledAfter(cursor);
+
+    public static string ForRun(DagRunInfo last) =>
+        Encode($"{last.ScheduledAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{last.Id}");
+
+    public static (DateTimeOffset ScheduledAt, string Id)? RunAfter(string? cursor) => ScheduledAfter(cursor);
+
+    private static (DateTimeOffset ScheduledAt, string Id)? ScheduledAfter(string? cursor)
     {
         if (string.IsNullOrEmpty(cursor))
         {

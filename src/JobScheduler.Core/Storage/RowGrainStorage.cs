@@ -4,8 +4,9 @@ using Orleans.Storage;
 namespace JobScheduler.Core.Storage;
 
 /// <summary>
-/// Orleans grain storage over one row per fact, shared by the SQL stores: a job's state goes to its job row and an
-/// execution's to its execution row (<see cref="JobRow"/>, <see cref="ExecutionRow"/>), the rows lists read; any other
+/// Orleans grain storage over one row per fact, shared by the SQL stores: a job's state goes to its job row, an
+/// execution's to its execution row, a DAG's to its DAG row and a DAG run's to its run row (<see cref="JobRow"/>,
+/// <see cref="ExecutionRow"/>, <see cref="DagRow"/>, <see cref="DagRunRow"/>), the rows lists read; any other
 /// state is an opaque payload in Orleans' serialized form. A store supplies the statements: the rows'
 /// (<see cref="IStateRows{TState}"/>) and the payloads'.
 /// <para>
@@ -17,10 +18,16 @@ namespace JobScheduler.Core.Storage;
 /// <param name="serializer">Orleans' serializer, for the payloads.</param>
 /// <param name="jobs">A job's row; deleting it deletes the job's finished executions in the same transaction.</param>
 /// <param name="executions">An execution's row, with its attempts' output.</param>
+/// <param name="dags">
+/// A DAG's row; deleting it deletes the DAG's finished runs and its steps' finished executions in the same transaction.
+/// </param>
+/// <param name="runs">A DAG run's row.</param>
 public abstract class RowGrainStorage(
     IGrainStorageSerializer serializer,
     IStateRows<JobGrainState> jobs,
-    IStateRows<ExecutionGrainState> executions) : IGrainStorage
+    IStateRows<ExecutionGrainState> executions,
+    IStateRows<DagGrainState> dags,
+    IStateRows<DagRunGrainState> runs) : IGrainStorage
 {
 
     protected abstract Task<(byte[] Payload, int Version)?> ReadPayloadAsync(string stateName, GrainId grainId);
@@ -36,6 +43,8 @@ public abstract class RowGrainStorage(
             StateNames.Job when typeof(T) == typeof(JobGrainState) => await jobs.ReadAsync(Key(grainId)) is { } job ? (job.State, job.Version) : null,
             StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) =>
                 await executions.ReadAsync(Key(grainId)) is { } execution ? (execution.State, execution.Version) : null,
+            StateNames.Dag when typeof(T) == typeof(DagGrainState) => await dags.ReadAsync(Key(grainId)) is { } dag ? (dag.State, dag.Version) : null,
+            StateNames.DagRun when typeof(T) == typeof(DagRunGrainState) => await runs.ReadAsync(Key(grainId)) is { } run ? (run.State, run.Version) : null,
             _ => await ReadPayloadAsync(stateName, grainId) is { } payload
                 ? ((object)serializer.Deserialize<T>(new BinaryData(payload.Payload))!, payload.Version)
                 : ((object State, int Version)?)null,
@@ -61,6 +70,8 @@ public abstract class RowGrainStorage(
         {
             JobGrainState job when stateName == StateNames.Job => await jobs.WriteAsync(job, read),
             ExecutionGrainState execution when stateName == StateNames.Execution => await executions.WriteAsync(execution, read),
+            DagGrainState dag when stateName == StateNames.Dag => await dags.WriteAsync(dag, read),
+            DagRunGrainState run when stateName == StateNames.DagRun => await runs.WriteAsync(run, read),
             _ => await WritePayloadAsync(stateName, grainId, serializer.Serialize(grainState.State).ToArray(), read),
         };
         if (!written)
@@ -80,6 +91,8 @@ public abstract class RowGrainStorage(
             {
                 StateNames.Job when typeof(T) == typeof(JobGrainState) => await jobs.DeleteAsync(Key(grainId), version),
                 StateNames.Execution when typeof(T) == typeof(ExecutionGrainState) => await executions.DeleteAsync(Key(grainId), version),
+                StateNames.Dag when typeof(T) == typeof(DagGrainState) => await dags.DeleteAsync(Key(grainId), version),
+                StateNames.DagRun when typeof(T) == typeof(DagRunGrainState) => await runs.DeleteAsync(Key(grainId), version),
                 _ => await DeletePayloadAsync(stateName, grainId, version),
             };
             if (!deleted)

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace JobScheduler.Grains.Actions;
 
-/// <summary>How one attempt of an action ended.</summary>
+/// <summary>
+/// How one attempt of an action ended. <see cref="Outputs"/> is what a succeeded DAG step publishes (null otherwise).
+/// The positional parameters are the serialized fields in order: new ones go at the end.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("JobScheduler.ActionResult")]
 public sealed record ActionResult(
     AttemptOutcome Outcome,
@@ -13,9 +16,13 @@ public sealed record ActionResult(
     string? Error = null,
     string? Output = null,
     bool OutputTruncated = false,
-    string[]? Limits = null);
+    string[]? Limits = null,
+    Dictionary<string, string>? Outputs = null);
 
-/// <summary>Everything one attempt needs.</summary>
+/// <summary>
+/// Everything one attempt needs. A DAG step's (<see cref="DagRunId"/> set) also carries its upstream outputs and the
+/// run's parameters. The positional parameters are the serialized fields in order: new ones go at the end.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("JobScheduler.AttemptRequest")]
 public sealed record AttemptRequest(
     string JobId,
@@ -26,7 +33,18 @@ public sealed record AttemptRequest(
     TimeSpan? Timeout,
     int CpuMillis = 0,
     int MemoryMb = 0,
-    ResourceLimits? Limits = null);
+    ResourceLimits? Limits = null,
+    string? DagRunId = null,
+    StepInputs? Inputs = null)
+{
+    /// <summary>Whether the attempt is a DAG step's: it gets its inputs and may publish outputs.</summary>
+    public bool IsDagStep => DagRunId is not null;
+
+    /// <summary>A DAG step's inputs (empty when the run sent none); null for a job's attempt.</summary>
+    public StepInputs? DagInputs => IsDagStep ? Inputs ?? NoInputs : null;
+
+    private static readonly StepInputs NoInputs = new();
+}
 
 /// <summary>The current action rules of this silo (configuration plus registered handlers).</summary>
 public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> options, IOptions<JobHandlerCatalog> handlers)

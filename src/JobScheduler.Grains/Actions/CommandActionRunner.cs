@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using JobScheduler.Core;
+using JobScheduler.Core.Dags;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,8 @@ namespace JobScheduler.Grains.Actions;
 
 /// <summary>
 /// Runs a <c>command</c> action as a child process: no shell, arguments passed as-is, stdout and stderr kept
-/// (their tail), exit code 0 is success. On timeout or cancel the whole process tree is killed.
+/// (their tail), exit code 0 is success. On timeout or cancel the whole process tree is killed. A DAG step also gets
+/// its inputs as environment variables and a file of its own to write its outputs to (<see cref="StepEnvironment"/>).
 /// </summary>
 public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> options, ProcessLimits limits)
 {
@@ -30,7 +32,6 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
 
         using var scope = limits.Prepare($"{request.ExecutionId}#{request.Attempt}", request.Limits);
         var (fileName, arguments) = scope.Wrap(action.Command!, action.Args ?? []);
-        var enforced = scope.Enforced.Count > 0 ? scope.Enforced.ToArray() : null;
         var startInfo = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
@@ -54,7 +55,36 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         startInfo.Environment["JOBSCHEDULER_EXECUTION_ID"] = request.ExecutionId;
         startInfo.Environment["JOBSCHEDULER_ATTEMPT"] = request.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
         startInfo.Environment["JOBSCHEDULER_SCHEDULED_AT"] = request.ScheduledAt.ToString("O");
+        if (request.DagInputs is not { } inputs)
+        {
+            return await RunProcessAsync(request, startInfo, scope, output, cancellationToken);
+        }
 
+        // Every attempt starts with an empty file of its own, so a retry never publishes what an earlier attempt wrote.
+        var outputFile = Path.GetTempFileName();
+        try
+        {
+            // As with JOBSCHEDULER_JOB_ID above, the scheduler's JOBSCHEDULER_* variables win over an action's env of
+            // the same name: a step's inputs and its outputs file are what the run says they are.
+            foreach (var (name, value) in StepEnvironment.For(inputs))
+            {
+                startInfo.Environment[name] = value;
+            }
+            startInfo.Environment[StepEnvironment.OutputFileVariable] = outputFile;
+            var result = await RunProcessAsync(request, startInfo, scope, output, cancellationToken);
+            return result.Outcome == AttemptOutcome.Succeeded ? await WithOutputsAsync(result, outputFile, cancellationToken) : result;
+        }
+        finally
+        {
+            TryDelete(outputFile);
+        }
+    }
+
+    private static async Task<ActionResult> RunProcessAsync(
+        AttemptRequest request, ProcessStartInfo startInfo, LimitScope scope, OutputTail output, CancellationToken cancellationToken)
+    {
+        var action = request.Action;
+        var enforced = scope.Enforced.Count > 0 ? scope.Enforced.ToArray() : null;
         using var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.AppendLine(e.Data); } };
@@ -98,6 +128,36 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         return exitCode == 0
             ? new ActionResult(AttemptOutcome.Succeeded, ExitCode: 0, Limits: enforced)
             : new ActionResult(AttemptOutcome.Failed, ExitCode: exitCode, Error: $"exited with code {exitCode}", Limits: enforced);
+    }
+
+    /// <summary>A succeeded step's result with the outputs its command wrote, or failed when the file is refused.</summary>
+    private static async Task<ActionResult> WithOutputsAsync(ActionResult result, string outputFile, CancellationToken cancellationToken)
+    {
+        // A command that removed its file published nothing.
+        var file = new FileInfo(outputFile);
+        if (!file.Exists)
+        {
+            return result with { Outputs = [] };
+        }
+        // Checked before reading, so a runaway writer cannot fill this process's memory.
+        var parsed = file.Length > StepOutputs.MaxBytes
+            ? new StepOutputsResult([], $"the outputs file ({StepEnvironment.OutputFileVariable}) has {file.Length} bytes; at most {StepOutputs.MaxBytes} are accepted.")
+            : StepOutputs.Parse(await File.ReadAllTextAsync(outputFile, cancellationToken));
+        return parsed.IsValid
+            ? result with { Outputs = parsed.Outputs }
+            : result with { Outcome = AttemptOutcome.Failed, Error = $"outputs: {parsed.Error}" };
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The command made it undeletable (a directory in its place, permissions); the temp directory's cleaner has it.
+        }
     }
 
     private static void KillTree(Process process)

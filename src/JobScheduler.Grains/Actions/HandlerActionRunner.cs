@@ -1,10 +1,14 @@
 using System.Text;
 using JobScheduler.Core;
+using JobScheduler.Core.Dags;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace JobScheduler.Grains.Actions;
 
-/// <summary>Runs a <c>handler</c> action: resolves the named <see cref="IJobHandler"/> in a fresh DI scope and calls it.</summary>
+/// <summary>
+/// Runs a <c>handler</c> action: resolves the named <see cref="IJobHandler"/> in a fresh DI scope and calls it. A DAG
+/// step's handler sees its inputs on the context, and what it sets with <see cref="JobContext.SetOutput"/> is published.
+/// </summary>
 public sealed class HandlerActionRunner(IServiceScopeFactory scopes)
 {
     public async Task<ActionResult> RunAsync(AttemptRequest request, OutputTail output, CancellationToken cancellationToken)
@@ -16,9 +20,24 @@ public sealed class HandlerActionRunner(IServiceScopeFactory scopes)
             return new ActionResult(AttemptOutcome.Failed, Error: $"no handler named '{request.Action.Handler}' is registered on this node.");
         }
         await using var writer = new TailWriter(output);
-        var context = new JobContext(request.JobId, request.ExecutionId, request.Attempt, request.ScheduledAt, request.Action.Payload, writer);
+        var inputs = request.DagInputs;
+        var context = inputs is null
+            ? new JobContext(request.JobId, request.ExecutionId, request.Attempt, request.ScheduledAt, request.Action.Payload, writer)
+            : new JobContext(request.JobId, request.ExecutionId, request.Attempt, request.ScheduledAt, request.Action.Payload, writer)
+            {
+                // Copies: the request may be shared with a retry, and a handler must not change what the next attempt sees.
+                Upstream = inputs.Upstream.ToDictionary(
+                    u => u.Key, IReadOnlyDictionary<string, string> (u) => new Dictionary<string, string>(u.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+                Parameters = new Dictionary<string, string>(inputs.Parameters, StringComparer.Ordinal),
+            };
         await handler.ExecuteAsync(context, cancellationToken);
-        return new ActionResult(AttemptOutcome.Succeeded);
+        if (inputs is null)
+        {
+            return new ActionResult(AttemptOutcome.Succeeded);
+        }
+        return StepOutputs.Validate(context.Outputs) is { } error
+            ? new ActionResult(AttemptOutcome.Failed, Error: $"outputs: {error}")
+            : new ActionResult(AttemptOutcome.Succeeded, Outputs: new Dictionary<string, string>(context.Outputs, StringComparer.Ordinal));
     }
 
     private sealed class TailWriter(OutputTail tail) : TextWriter

@@ -41,7 +41,15 @@ internal sealed partial class AttemptLink(
         Output = result.Output,
         OutputTruncated = result.OutputTruncated,
         Limits = result.Limits,
+        // Only a succeeded attempt publishes: a failed one's partial outputs must never reach a dependant.
+        Outputs = result.Outcome == AttemptOutcome.Succeeded ? result.Outputs : null,
     };
+
+    /// <summary>What attempt <paramref name="attempt"/> of an execution runs with, on whichever node it is placed.</summary>
+    public static AttemptRequest RequestFor(ExecutionRequest request, string executionId, AttemptInfo attempt) =>
+        new(request.JobId, executionId, attempt.Number, request.ScheduledAt, request.Action, request.Timeout,
+            request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0, request.Resources?.Limits,
+            request.DagRunId, request.Inputs);
 
     /// <summary>
     /// Runs the attempt where it was placed: on this node directly when it reserved nothing, else through its runner grain
@@ -49,8 +57,7 @@ internal sealed partial class AttemptLink(
     /// </summary>
     public async Task<ActionResult> RunAsync(ExecutionRequest request, string executionId, AttemptInfo attempt, bool start, Func<bool> cancelRequested)
     {
-        var attemptRequest = new AttemptRequest(request.JobId, executionId, attempt.Number, request.ScheduledAt, request.Action, request.Timeout,
-            request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0, request.Resources?.Limits);
+        var attemptRequest = RequestFor(request, executionId, attempt);
         if (IsFree(request) && attempt.Node == localNode.Id)
         {
             // Reserved nothing and runs on this node: no ledger, no runner grain.

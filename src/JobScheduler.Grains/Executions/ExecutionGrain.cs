@@ -83,6 +83,8 @@ public sealed partial class ExecutionGrain(
             Owner = request.Owner,
             ScheduledAt = request.ScheduledAt,
             Trigger = request.Trigger,
+            DagRunId = request.DagRunId,
+            StepId = request.StepId,
             State = ExecutionState.Pending,
             CreatedAt = now,
         };
@@ -311,7 +313,16 @@ public sealed partial class ExecutionGrain(
     {
         state.State.Info = info;
         await PersistAsync();
-        if (info.IsTerminal)
+        if (!info.IsTerminal)
+        {
+            return;
+        }
+        if (state.State.Request is { DagRunId: { } runId, StepId: { } stepId })
+        {
+            // A DAG step: its run decides what follows (the outputs travel with the report; the output text does not).
+            await GrainFactory.GetGrain<IDagRunGrain>(runId).StepFinishedAsync(stepId, CatalogDocuments.WithoutOutput(info));
+        }
+        else
         {
             // The job keeps each execution's state as a hint (it asks the execution when it matters); only the end is news.
             await GrainFactory.GetGrain<IJobGrain>(info.JobId).ExecutionChangedAsync(info.Id, info.State);

@@ -28,6 +28,9 @@ public sealed class JobSchedulerOptions
     /// <summary>Characters of output kept per attempt (the tail of stdout+stderr). Default 65536.</summary>
     public int MaxOutputChars { get; set; } = 64 * 1024;
 
+    /// <summary>The most steps a DAG may have (<c>JobScheduler:MaxDagSteps</c>). Default 1,000.</summary>
+    public int MaxDagSteps { get; set; } = 1000;
+
     /// <summary>Which actions this silo runs.</summary>
     public ActionsOptions Actions { get; set; } = new();
 }
@@ -73,6 +76,10 @@ internal sealed class JobSchedulerOptionsValidator : IValidateOptions<JobSchedul
         if (options.MaintenanceInterval < TimeSpan.FromSeconds(1))
         {
             failures.Add("JobScheduler:MaintenanceInterval must be at least one second.");
+        }
+        if (options.MaxDagSteps < 1)
+        {
+            failures.Add("JobScheduler:MaxDagSteps must be at least 1.");
         }
         if (options.MaxOutputChars < 0)
         {

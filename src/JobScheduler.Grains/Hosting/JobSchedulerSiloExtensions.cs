@@ -73,6 +73,7 @@ public static class JobSchedulerSiloExtensions
     {
         builder.Services.TryAddSingleton(sp => new MemoryStore(new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
         builder.Services.TryAddSingleton<IJobCatalog>(sp => sp.GetRequiredService<MemoryStore>());
+        builder.Services.TryAddSingleton<IDagCatalog>(sp => sp.GetRequiredService<MemoryStore>());
         builder.Services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<MemoryStore>());
         return builder;
     }

@@ -22,6 +22,7 @@ namespace JobScheduler.Grains.Hosting;
 /// </summary>
 internal sealed partial class SchedulerMaintenance(
     IJobCatalog catalog,
+    IDagCatalog dags,
     IGrainFactory grains,
     SchedulerClock clock,
     TimeProvider time,
@@ -83,11 +84,15 @@ internal sealed partial class SchedulerMaintenance(
             {
                 LogSwept(unfinished.Count);
             }
+            // DAG runs too: a re-activated run re-attaches to its steps' executions and starts what they unblocked.
+            var runs = await dags.FindUnfinishedRunsAsync(BatchSize, cancellationToken);
+            await Task.WhenAll(runs.Select(id => grains.GetGrain<IDagRunGrain>(id).GetAsync()));
         }
         await grains.GetGrain<Jobs.IDueJobsScannerGrain>(0).EnsureAsync();
         if (options.CurrentValue.MaxExecutionAge is { } maxAge && IsRetentionOwner())
         {
             var dropped = await catalog.DeleteExecutionsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
+            dropped += await dags.DeleteRunsFinishedBeforeAsync(clock.Now - maxAge, BatchSize, cancellationToken);
             if (dropped > 0)
             {
                 LogPruned(dropped, maxAge);
@@ -113,6 +118,6 @@ internal sealed partial class SchedulerMaintenance(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Maintenance pinged {Executions} unfinished execution(s)")]
     private partial void LogSwept(int executions);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Count} execution(s) finished more than {MaxAge} ago")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Count} execution(s) and DAG run(s) finished more than {MaxAge} ago")]
     private partial void LogPruned(int count, TimeSpan maxAge);
 }

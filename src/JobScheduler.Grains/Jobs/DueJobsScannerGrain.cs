@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace JobScheduler.Grains.Jobs;
 
-/// <summary>Wakes the jobs that are due soon; one per cluster, key 0.</summary>
+/// <summary>Wakes the jobs and DAGs that are due soon; one per cluster, key 0.</summary>
 [Alias("JobScheduler.IDueJobsScannerGrain")]
 public interface IDueJobsScannerGrain : IGrainWithIntegerKey
 {
@@ -35,6 +35,7 @@ public interface IDueJobsScannerGrain : IGrainWithIntegerKey
 [GrainType("due-jobs-scanner")]
 public sealed partial class DueJobsScannerGrain(
     IJobCatalog catalog,
+    IDagCatalog dags,
     SchedulerClock clock,
     ILogger<DueJobsScannerGrain> logger) : Grain, IDueJobsScannerGrain, IRemindable
 {
@@ -82,6 +83,22 @@ public sealed partial class DueJobsScannerGrain(
             foreach (var id in due)
             {
                 GrainFactory.GetGrain<IJobGrain>(id).WakeAsync().Ignore();
+            }
+            woken += due.Count;
+            if (due.Count < Page)
+            {
+                break;
+            }
+            after = due[^1];
+        }
+        after = null;
+        while (true)
+        {
+            // Scheduled DAGs wake the same way.
+            var due = await dags.FindDagsDueAsync(before, Page, after, dueAfter);
+            foreach (var id in due)
+            {
+                GrainFactory.GetGrain<IDagGrain>(id).WakeAsync().Ignore();
             }
             woken += due.Count;
             if (due.Count < Page)

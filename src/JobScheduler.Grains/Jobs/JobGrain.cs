@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JobScheduler.Core;
+using JobScheduler.Core.Dags;
 using JobScheduler.Core.Jobs;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
@@ -43,7 +44,8 @@ public sealed partial class JobGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _wakeUps = new JobWakeUps(this, this.AsReference<IJobGrain>(), clock, logger);
+        var self = this.AsReference<IJobGrain>();
+        _wakeUps = new JobWakeUps(this, () => self.FireDueAsync(), clock, logger);
         _executions = new JobExecutions(JobId, state, GrainFactory, catalog, options);
         // Earlier versions kept finished executions here too; their own rows hold them.
         state.State.Executions.RemoveAll(r => r.IsTerminal);
@@ -256,7 +258,33 @@ public sealed partial class JobGrain(
             }
             return;
         }
+        var scheduledAt = state.State.Executions.LastOrDefault(r => r.Id == executionId)?.ScheduledAt ?? ExecutionId.ScheduledAtOf(executionId);
         _executions.Changed(executionId, executionState);
+        if (executionState == ExecutionState.Succeeded && scheduledAt is { } instant && state.State.Waiters.Count > 0)
+        {
+            // DAG steps waiting for this job (waitFor.job): a success scheduled inside their window lets them start. The
+            // waiters leave the list in memory; a re-sent notice after a crash is harmless (the step no longer waits).
+            foreach (var waiter in SuccessWaiters.Satisfied(state.State.Waiters, instant, clock.Now))
+            {
+                GrainFactory.GetGrain<IDagRunGrain>(waiter.RunId).WaitSatisfiedAsync(waiter.StepId, executionId).Ignore();
+            }
+        }
+    }
+
+    public async Task<WaitAnswer> AwaitSuccessAsync(string runId, string stepId, DateTimeOffset since, DateTimeOffset until)
+    {
+        if (Job is null)
+        {
+            return new WaitAnswer { Exists = false };
+        }
+        var latest = await catalog.QueryExecutionsAsync(JobId, new ExecutionQuery { State = ExecutionState.Succeeded, From = since, Limit = 1 });
+        if (latest.Items is [var execution, ..])
+        {
+            return new WaitAnswer { Exists = true, SatisfiedBy = execution.Id };
+        }
+        SuccessWaiters.Add(state.State.Waiters, runId, stepId, since, until, clock.Now);
+        await state.WriteStateAsync();
+        return new WaitAnswer { Exists = true };
     }
 
     /// <summary>

@@ -8,9 +8,10 @@ namespace JobScheduler.Grains.Jobs;
 /// (millisecond precision; Orleans reminders cannot go below one minute, and a timer costs no storage). After an idle
 /// deactivation or a restart the cluster's <see cref="DueJobsScannerGrain"/> re-activates the job shortly before its
 /// next fire; the job keeps no durable reminder of its own (docs/scale.md says why).
-/// One per job activation; runs on the grain's scheduler, except the timer callback, which re-enters through a grain call.
+/// One per job (or DAG) activation; runs on the grain's scheduler, except the timer callback, which re-enters through a
+/// grain call (<paramref name="fireDue"/>, the grain's own <c>FireDueAsync</c> through its reference).
 /// </summary>
-internal sealed partial class JobWakeUps(JobGrain grain, IJobGrain self, SchedulerClock clock, ILogger logger)
+internal sealed partial class JobWakeUps(Grain grain, Func<Task> fireDue, SchedulerClock clock, ILogger logger)
 {
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
 
@@ -50,7 +51,7 @@ internal sealed partial class JobWakeUps(JobGrain grain, IJobGrain self, Schedul
     {
         try
         {
-            await self.FireDueAsync();
+            await fireDue();
         }
         catch (Exception ex)
         {
@@ -67,6 +68,6 @@ internal sealed partial class JobWakeUps(JobGrain grain, IJobGrain self, Schedul
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not fire from its timer; the due-jobs scanner wakes it again before its next fire")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "{JobId} could not fire from its timer; the due-jobs scanner wakes it again before its next fire")]
     private partial void LogTimerFireFailed(Exception exception, string jobId);
 }

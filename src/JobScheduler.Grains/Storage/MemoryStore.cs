@@ -6,19 +6,22 @@ namespace JobScheduler.Grains.Storage;
 
 /// <summary>
 /// Everything in this process's memory (<c>JobScheduler:Storage=Memory</c>, for tests and throwaway runs): the grain
-/// state of jobs and executions and the lists read from it are one entry per job and one per execution, as rows are
-/// in the SQL stores, so a write is one dictionary update and a list shows exactly what the grains wrote. States are
+/// state of jobs, executions, DAGs and DAG runs and the lists read from it are one entry per job, execution, DAG and
+/// run, as rows are in the SQL stores, so a write is one dictionary update and a list shows exactly what the grains wrote. States are
 /// kept serialized (a grain never shares objects with the store) and fenced by version like the SQL stores: a stale
 /// second activation is refused with <see cref="InconsistentStateException"/>. Gone when the process stops.
 /// Each read, write or delete of an entry, and each list or count, counts as one statement of store <c>memory</c>
 /// (<see cref="StorageMetrics"/>), so the benchmark compares the stores' work per execution.
 /// </summary>
-public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStorage, IJobCatalog
+public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStorage, IJobCatalog, IDagCatalog
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, JobEntry> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExecutionEntry> _executions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<ExecutionKey>> _executionsByJob = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, DagEntry> _dags = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RunEntry> _runs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<ExecutionKey>> _runsByDag = new(StringComparer.Ordinal);
     private readonly Dictionary<(string State, GrainId Grain), Entry> _other = [];
 
     public bool IsDurable => false;
@@ -68,6 +71,13 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
                 case ExecutionGrainState { Info: { } info } when stateName == StateNames.Execution:
                     SaveExecution(new ExecutionEntry(payload, version, CatalogDocuments.WithoutOutput(info)));
                     break;
+                case DagGrainState dag when stateName == StateNames.Dag:
+                    // Kept even without a DAG, so the version fences the next write; lists skip it.
+                    _dags[grainId.Key.ToString()!] = new DagEntry(payload, version, dag.Dag);
+                    break;
+                case DagRunGrainState { Run: { } run } when stateName == StateNames.DagRun:
+                    SaveRun(new RunEntry(payload, version, run));
+                    break;
                 default:
                     _other[(stateName, grainId)] = new Entry(payload, version);
                     break;
@@ -101,6 +111,25 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
                 else if (stateName == StateNames.Execution && _executions.ContainsKey(key))
                 {
                     RemoveExecutions([key]);
+                }
+                else if (stateName == StateNames.Dag && _dags.Remove(key))
+                {
+                    // A deleted DAG's finished runs and its steps' finished executions (job id '{dagId}:{stepId}') go
+                    // with it, in the same step; running ones finish first.
+                    if (_runsByDag.TryGetValue(key, out var runs))
+                    {
+                        RemoveRuns([.. runs.Select(k => k.Id).Where(id => _runs[id].Run.IsTerminal)]);
+                    }
+                    var stepJobPrefix = DagRunId.StepJobId(key, "");
+                    RemoveExecutions([.. _executionsByJob
+                        .Where(j => j.Key.StartsWith(stepJobPrefix, StringComparison.Ordinal))
+                        .SelectMany(j => j.Value)
+                        .Select(k => k.Id)
+                        .Where(id => _executions[id].Listed.IsTerminal)]);
+                }
+                else if (stateName == StateNames.DagRun && _runs.ContainsKey(key))
+                {
+                    RemoveRuns([key]);
                 }
                 else
                 {
@@ -249,6 +278,112 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
         }
     }
 
+    public Task<Page<DagInfo>> QueryDagsAsync(DagQuery query, CancellationToken cancellationToken = default)
+    {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
+        var limit = CatalogDocuments.ClampLimit(query.Limit);
+        var after = CatalogCursor.JobAfter(query.Cursor);
+        var (tagKey, tagValue) = CatalogDocuments.ParseTag(query.Tag);
+        var items = new List<DagInfo>(limit);
+        string? next = null;
+        lock (_lock)
+        {
+            foreach (var (_, entry) in after is null ? _dags : _dags.Where(d => string.CompareOrdinal(d.Key, after) > 0))
+            {
+                if (entry.Dag is not { State: not JobState.Deleted } dag
+                    || (query.Owner is not null && dag.Owner != query.Owner)
+                    || (query.State is not null && dag.State != query.State)
+                    || (tagKey is not null && !(dag.Tags is not null && dag.Tags.TryGetValue(tagKey, out var actual) && (tagValue is null || actual == tagValue))))
+                {
+                    continue;
+                }
+                if (items.Count == limit)
+                {
+                    next = CatalogCursor.ForJob(items[^1].Id);
+                    break;
+                }
+                items.Add(dag);
+            }
+        }
+        return Task.FromResult(new Page<DagInfo> { Items = [.. items], Next = next });
+    }
+
+    public Task<Page<DagRunInfo>> QueryRunsAsync(string dagId, DagRunQuery query, CancellationToken cancellationToken = default)
+    {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
+        var limit = CatalogDocuments.ClampLimit(query.Limit);
+        var after = CatalogCursor.RunAfter(query.Cursor);
+        var items = new List<DagRunInfo>(limit);
+        string? next = null;
+        lock (_lock)
+        {
+            if (_runsByDag.TryGetValue(dagId, out var keys))
+            {
+                foreach (var key in keys)
+                {
+                    if (after is { } cursor && !key.IsAfter(cursor.ScheduledAt, cursor.Id))
+                    {
+                        continue;
+                    }
+                    var run = _runs[key.Id].Run;
+                    if ((query.State is not null && run.State != query.State)
+                        || (query.From is not null && run.ScheduledAt < query.From)
+                        || (query.To is not null && run.ScheduledAt >= query.To))
+                    {
+                        continue;
+                    }
+                    if (items.Count == limit)
+                    {
+                        next = CatalogCursor.ForRun(items[^1]);
+                        break;
+                    }
+                    items.Add(run);
+                }
+            }
+        }
+        return Task.FromResult(new Page<DagRunInfo> { Items = [.. items], Next = next });
+    }
+
+    public Task<IReadOnlyList<string>> FindUnfinishedRunsAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<string>>([.. _runs.Values
+                .Where(r => !r.Run.IsTerminal)
+                .OrderBy(r => r.Run.ScheduledAt)
+                .ThenBy(r => r.Run.Id, StringComparer.Ordinal)
+                .Take(limit)
+                .Select(r => r.Run.Id)]);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> FindDagsDueAsync(
+        DateTimeOffset before, int limit, string? afterId = null, DateTimeOffset? dueAfter = null, CancellationToken cancellationToken = default)
+    {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: false);
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<string>>([.. (afterId is null ? _dags : _dags.Where(d => string.CompareOrdinal(d.Key, afterId) > 0))
+                .Where(d => d.Value.Dag is { State: JobState.Active, NextFireAt: { } next } && next <= before && !(next <= dueAfter))
+                .Take(limit)
+                .Select(d => d.Key)]);
+        }
+    }
+
+    public Task<int> DeleteRunsFinishedBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        StorageMetrics.RecordStatements(StorageMetrics.Memory, write: true);
+        lock (_lock)
+        {
+            return Task.FromResult(RemoveRuns([.. _runs.Values
+                .Where(r => r.Run.FinishedAt < before)
+                .OrderBy(r => r.Run.FinishedAt)
+                .Take(limit)
+                .Select(r => r.Run.Id)]));
+        }
+    }
+
     private Entry? Find(string stateName, GrainId grainId)
     {
         if (stateName == StateNames.Job && _jobs.TryGetValue(grainId.Key.ToString()!, out var job))
@@ -259,7 +394,41 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
         {
             return execution;
         }
+        if (stateName == StateNames.Dag && _dags.TryGetValue(grainId.Key.ToString()!, out var dag))
+        {
+            return dag;
+        }
+        if (stateName == StateNames.DagRun && _runs.TryGetValue(grainId.Key.ToString()!, out var run))
+        {
+            return run;
+        }
         return _other.GetValueOrDefault((stateName, grainId));
+    }
+
+    private void SaveRun(RunEntry entry)
+    {
+        _runs[entry.Run.Id] = entry;
+        if (!_runsByDag.TryGetValue(entry.Run.DagId, out var keys))
+        {
+            _runsByDag[entry.Run.DagId] = keys = [];
+        }
+        keys.Add(new ExecutionKey(entry.Run.ScheduledAt, entry.Run.Id));
+    }
+
+    private int RemoveRuns(List<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            if (_runs.Remove(id, out var removed) && _runsByDag.TryGetValue(removed.Run.DagId, out var keys))
+            {
+                keys.Remove(new ExecutionKey(removed.Run.ScheduledAt, id));
+                if (keys.Count == 0)
+                {
+                    _runsByDag.Remove(removed.Run.DagId);
+                }
+            }
+        }
+        return ids.Count;
     }
 
     private void SaveExecution(ExecutionEntry entry)
@@ -298,7 +467,12 @@ public sealed class MemoryStore(IGrainStorageSerializer serializer) : IGrainStor
     /// <summary>An execution's state, and the execution as lists show it (without output).</summary>
     private sealed record ExecutionEntry(BinaryData Payload, int Version, ExecutionInfo Listed) : Entry(Payload, Version);
 
-    /// <summary>Orders a job's executions latest first: scheduledAt descending, then id descending.</summary>
+    /// <summary>A DAG's state; <see cref="Dag"/> is null (or deleted) when the DAG does not exist, and lists skip it.</summary>
+    private sealed record DagEntry(BinaryData Payload, int Version, DagInfo? Dag) : Entry(Payload, Version);
+
+    private sealed record RunEntry(BinaryData Payload, int Version, DagRunInfo Run) : Entry(Payload, Version);
+
+    /// <summary>Orders a job's executions (and a DAG's runs) latest first: scheduledAt descending, then id descending.</summary>
     private readonly record struct ExecutionKey(DateTimeOffset ScheduledAt, string Id) : IComparable<ExecutionKey>
     {
         public int CompareTo(ExecutionKey other)

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS js_schema_migrations
 \ir Migrations/0005_grain_state.sql
 \ir Migrations/0006_one_row_per_fact.sql
 \ir Migrations/0007_due_jobs_scanner.sql
+\ir Migrations/0008_dags.sql
 INSERT INTO js_schema_migrations (version, name) VALUES
     (1, '0001_orleans_clustering'),
     (2, '0002_orleans_grain_state'),
@@ -25,6 +26,7 @@ INSERT INTO js_schema_migrations (version, name) VALUES
     (4, '0004_query_model'),
     (5, '0005_grain_state'),
     (6, '0006_one_row_per_fact'),
-    (7, '0007_due_jobs_scanner')
+    (7, '0007_due_jobs_scanner'),
+    (8, '0008_dags')
 ON CONFLICT (version) DO NOTHING;
 COMMIT;

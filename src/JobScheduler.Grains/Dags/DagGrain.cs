@@ -1,0 +1,290 @@
+using JobScheduler.Core;
+using JobScheduler.Core.Dags;
+using JobScheduler.Core.Jobs;
+using JobScheduler.Core.Storage;
+using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Jobs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+
+namespace JobScheduler.Grains.Dags;
+
+/// <summary>
+/// One DAG: its definition, its schedule and the runs it starts. The schedule follows a job's rules exactly
+/// (<see cref="DagScheduling"/>: misfire, concurrency between runs, pause and resume) and wakes the same way: its own
+/// timer while active, the cluster's due scanner after an idle deactivation or a restart. Runs are started before the
+/// DAG's own state is written, and their ids derive from the scheduled instant, so a crash in between re-fires the same
+/// instant onto the same run.
+/// </summary>
+[GrainType("dag")]
+public sealed partial class DagGrain(
+    [PersistentState(StateNames.Dag, StateNames.Provider)] IPersistentState<DagGrainState> state,
+    SchedulerClock clock,
+    ActionRulesSource rules,
+    IDagCatalog catalog,
+    IOptionsMonitor<JobSchedulerOptions> options,
+    ILogger<DagGrain> logger) : Grain, IDagGrain
+{
+    private static readonly TimeSpan FireRetryDelay = TimeSpan.FromSeconds(1);
+
+    private JobWakeUps _wakeUps = null!;
+    private DagRuns _runs = null!;
+    private FireSchedule? _schedule;
+
+    private DagInfo? Dag => state.State.Dag is { State: not JobState.Deleted } dag ? dag : null;
+
+    private string DagId => this.GetPrimaryKeyString();
+
+    private DateTimeOffset? WakeAt => Dag is { State: JobState.Active, NextFireAt: { } next } ? next : null;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var self = this.AsReference<IDagGrain>();
+        _wakeUps = new JobWakeUps(this, () => self.FireDueAsync(), clock, logger);
+        _runs = new DagRuns(state, GrainFactory);
+        if (Dag is { } dag)
+        {
+            _schedule = FireSchedule.Create(DagScheduling.ScheduleOf(dag), state.State.PlannedAt);
+            _wakeUps.Arm(WakeAt);
+        }
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _wakeUps.Disarm();
+        return Task.CompletedTask;
+    }
+
+    public async Task<DagWriteResult> PutAsync(DagSpec spec, string owner, bool createOnly)
+    {
+        var now = clock.Now;
+        var errors = DagSpecValidator.ValidateId(DagId)
+            .Concat(DagSpecValidator.Validate(spec, rules.Current, now, options.CurrentValue.MaxDagSteps)).ToArray();
+        if (errors.Length > 0)
+        {
+            return new DagWriteResult { Errors = errors };
+        }
+        if (await StepsThatNeverFitAsync(spec) is { Length: > 0 } tooLarge)
+        {
+            return new DagWriteResult { Errors = tooLarge };
+        }
+        var existing = Dag;
+        if (existing is not null && createOnly)
+        {
+            return new DagWriteResult { Dag = existing, Conflict = true, Errors = [new("id", $"a DAG with id '{DagId}' already exists.")] };
+        }
+        if (existing is null)
+        {
+            state.State.Runs.Clear();
+            state.State.Triggers.Clear();
+        }
+        var schedule = FireSchedule.Create(DagScheduling.ScheduleOf(spec), now);
+        var (dagState, nextFireAt) = JobPlanning.OnPut(existing is null ? null : DagScheduling.AsJob(existing), schedule, now);
+        var dag = new DagInfo(spec.ToSpec())
+        {
+            Id = DagId,
+            Owner = existing?.Owner ?? owner,
+            State = dagState,
+            CreatedAt = existing?.CreatedAt ?? now,
+            UpdatedAt = now,
+            LastFireAt = existing?.LastFireAt,
+            SkippedFires = existing?.SkippedFires ?? 0,
+            NextFireAt = nextFireAt,
+        };
+        _schedule = schedule;
+        state.State.PlannedAt = now;
+        await SaveAsync(dag);
+        LogDagSaved(DagId, existing is null ? "created" : "replaced", spec.Steps!.Length, dag.NextFireAt);
+        return new DagWriteResult { Dag = dag, Created = existing is null };
+    }
+
+    public Task<DagInfo?> GetAsync() => Task.FromResult(Dag);
+
+    // Activation did the work: the timer is armed.
+    public Task WakeAsync() => Task.CompletedTask;
+
+    public async Task<bool> DeleteAsync()
+    {
+        if (Dag is null)
+        {
+            return false;
+        }
+        _wakeUps.Disarm();
+        // One write: the DAG's row goes, with its finished runs and their steps' executions. Runs still going finish.
+        await state.ClearStateAsync();
+        LogDagDeleted(DagId);
+        return true;
+    }
+
+    public async Task<DagInfo?> PauseAsync()
+    {
+        if (Dag is { } dag && JobPlanning.Pause(DagScheduling.AsJob(dag), clock.Now) is { } paused)
+        {
+            await SaveAsync(DagScheduling.Apply(dag, paused));
+        }
+        return Dag;
+    }
+
+    public async Task<DagInfo?> ResumeAsync()
+    {
+        if (Dag is { } dag && JobPlanning.Resume(DagScheduling.AsJob(dag), _schedule!, clock.Now) is { } resumed)
+        {
+            await SaveAsync(DagScheduling.Apply(dag, resumed));
+        }
+        return Dag;
+    }
+
+    public async Task<DagWriteResult> TriggerAsync(DagTriggerOptions? options, string? idempotencyKey)
+    {
+        if (Dag is not { } dag)
+        {
+            return new DagWriteResult { Errors = [new("id", $"no DAG with id '{DagId}'.")], NotFound = true };
+        }
+        var errors = (options is null ? [] : DagSpecValidator.Validate(options))
+            .Concat(idempotencyKey is null ? [] : IdempotencyKeys.Validate(idempotencyKey)).ToArray();
+        if (errors.Length > 0)
+        {
+            return new DagWriteResult { Dag = dag, Errors = errors };
+        }
+        var now = clock.Now;
+        if (idempotencyKey is not null && IdempotencyKeys.Find(state.State.Triggers, idempotencyKey, now) is { } earlier)
+        {
+            return new DagWriteResult { Dag = dag, Run = await GrainFactory.GetGrain<IDagRunGrain>(earlier).GetAsync() };
+        }
+        var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
+        state.State.LastTriggerAt = instant;
+        var run = await _runs.StartAsync(CreateRequest(dag, instant, "manual", options?.Parameters));
+        if (idempotencyKey is not null)
+        {
+            IdempotencyKeys.Remember(state.State.Triggers, idempotencyKey, run.Id, now);
+        }
+        await state.WriteStateAsync();
+        return new DagWriteResult { Dag = dag, Run = run };
+    }
+
+    public async Task<Page<DagRunInfo>?> ListRunsAsync(DagRunQuery query) =>
+        Dag is null ? null : await catalog.QueryRunsAsync(DagId, query);
+
+    public async Task FireDueAsync()
+    {
+        if (Dag is not { State: JobState.Active } dag || _schedule is not { } schedule)
+        {
+            return;
+        }
+        try
+        {
+            await FireDueCoreAsync(dag, schedule);
+        }
+        catch (Exception ex) when (ex is not InconsistentStateException)
+        {
+            LogFireFailed(ex, DagId, FireRetryDelay);
+            _wakeUps.Arm(WakeAt, FireRetryDelay);
+            throw;
+        }
+    }
+
+    public Task RunFinishedAsync(string runId, DagRunState runState)
+    {
+        _runs.Finished(runId);
+        if (runState == DagRunState.Succeeded && ExecutionId.ScheduledAtOf(runId) is { } scheduledAt)
+        {
+            foreach (var waiter in SuccessWaiters.Satisfied(state.State.Waiters, scheduledAt, clock.Now))
+            {
+                GrainFactory.GetGrain<IDagRunGrain>(waiter.RunId).WaitSatisfiedAsync(waiter.StepId, runId).Ignore();
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<WaitAnswer> AwaitSuccessAsync(string runId, string stepId, DateTimeOffset since, DateTimeOffset until)
+    {
+        if (Dag is null)
+        {
+            return new WaitAnswer { Exists = false };
+        }
+        var latest = await catalog.QueryRunsAsync(DagId, new DagRunQuery { State = DagRunState.Succeeded, From = since, Limit = 1 });
+        if (latest.Items is [var run, ..])
+        {
+            return new WaitAnswer { Exists = true, SatisfiedBy = run.Id };
+        }
+        SuccessWaiters.Add(state.State.Waiters, runId, stepId, since, until, clock.Now);
+        await state.WriteStateAsync();
+        return new WaitAnswer { Exists = true };
+    }
+
+    private async Task FireDueCoreAsync(DagInfo dag, FireSchedule schedule)
+    {
+        var settings = options.CurrentValue;
+        if (JobFireRound.Plan(DagScheduling.AsJob(dag), schedule, clock.Now, new FireOptions(settings.MisfireThreshold, settings.MaxCatchUpFires)) is not { } round)
+        {
+            _wakeUps.Arm(WakeAt);
+            return;
+        }
+        foreach (var instant in round.Instants)
+        {
+            var running = round.NeedsRunning ? await _runs.RunningAsync() : [];
+            switch (round.Decide(running.Count))
+            {
+                case FireDecision.Skip:
+                    LogFireSkippedForbid(DagId, instant, running[0]);
+                    continue;
+                case FireDecision.CancelRunningThenStart:
+                    foreach (var id in running)
+                    {
+                        await GrainFactory.GetGrain<IDagRunGrain>(id).CancelAsync();
+                    }
+                    break;
+            }
+            await _runs.StartAsync(CreateRequest(dag, instant, "schedule", null));
+        }
+        await SaveAsync(DagScheduling.Apply(dag, round.Finish()));
+    }
+
+    private DagRunRequest CreateRequest(DagInfo dag, DateTimeOffset instant, string trigger, Dictionary<string, string>? parameters) => new()
+    {
+        DagId = DagId,
+        Owner = dag.Owner,
+        ScheduledAt = instant,
+        Trigger = trigger,
+        Steps = dag.Steps ?? [],
+        Parameters = parameters,
+    };
+
+    /// <summary>Steps asking for more resources than any node has: refused at submission, as a job's would be.</summary>
+    private async Task<FieldError[]> StepsThatNeverFitAsync(DagSpec spec)
+    {
+        var errors = new List<FieldError>();
+        var steps = spec.Steps ?? [];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            if (steps[i].Resources is { } resources && (resources.CpuMillis > 0 || resources.MemoryMb > 0))
+            {
+                var tooLarge = await GrainFactory.GetGrain<IClusterNodesGrain>(0).CheckFitsAsync(resources);
+                errors.AddRange(tooLarge.Select(e => e with { Field = $"steps[{i}].{e.Field}" }));
+            }
+        }
+        return [.. errors];
+    }
+
+    private async Task SaveAsync(DagInfo dag)
+    {
+        state.State.Dag = dag;
+        await state.WriteStateAsync();
+        _wakeUps.Arm(WakeAt);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DAG {DagId} {Action} ({Steps} steps); next fire at {NextFireAt}")]
+    private partial void LogDagSaved(string dagId, string action, int steps, DateTimeOffset? nextFireAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DAG {DagId} deleted")]
+    private partial void LogDagDeleted(string dagId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DAG {DagId} skipped its run at {Instant}: run {Running} still runs (concurrency forbid)")]
+    private partial void LogFireSkippedForbid(string dagId, DateTimeOffset instant, string running);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DAG {DagId} could not fire; trying again in {Delay}")]
+    private partial void LogFireFailed(Exception exception, string dagId, TimeSpan delay);
+}

@@ -1,0 +1,379 @@
+using JobScheduler.Core.Dags;
+using JobScheduler.Core.Storage;
+using JobScheduler.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
+namespace JobScheduler.Grains.Dags;
+
+/// <summary>
+/// One run of a DAG, keyed by its run id. Event-driven: a step's execution reports its end
+/// (<see cref="StepFinishedAsync"/>), a waited-for job or DAG reports a success (<see cref="WaitSatisfiedAsync"/>), and
+/// the run asks <see cref="DagRunProgress"/> which direct dependants that unblocks — there is no polling loop. Steps are
+/// started before the run's row records them (coalesced writes, <see cref="DagRunWriter"/>); their execution ids are
+/// deterministic, so after a crash the re-activated run re-attaches to what was started and starts what was not.
+/// </summary>
+[GrainType("dagrun")]
+public sealed partial class DagRunGrain(
+    [PersistentState(StateNames.DagRun, StateNames.Provider)] IPersistentState<DagRunGrainState> state,
+    SchedulerClock clock,
+    TimeProvider time,
+    ILogger<DagRunGrain> logger) : Grain, IDagRunGrain
+{
+    private TaskCompletionSource<DagRunInfo> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DagRunProgress? _progress;
+    private StepLauncher? _launcher;
+    private DagRunWriter? _writer;
+    private IGrainTimer? _waitTimer;
+
+    private DagRunInfo? Run => state.State.Run;
+
+    private string RunId => this.GetPrimaryKeyString();
+
+    private DagRunWriter Writer => _writer ??= new DagRunWriter(state, RunId, time, logger);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Run is null || state.State.Request is not { } request)
+        {
+            return Task.CompletedTask;
+        }
+        Load(request, Run.Steps);
+        if (Run.IsTerminal)
+        {
+            _done.TrySetResult(Run);
+        }
+        else
+        {
+            // Stored as running and re-activated (a restart, the loss of its silo, or an idle deactivation): find out what
+            // the running steps' executions did meanwhile, re-subscribe the waiting ones, start what is unblocked.
+            AfterThisTurn(RecoverAsync);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<DagRunInfo> StartAsync(DagRunRequest request)
+    {
+        if (Run is { } existing)
+        {
+            return existing;
+        }
+        Load(request, null);
+        state.State.Request = request;
+        state.State.Run = new DagRunInfo
+        {
+            Id = RunId,
+            DagId = request.DagId,
+            Owner = request.Owner,
+            State = DagRunState.Running,
+            ScheduledAt = request.ScheduledAt,
+            Trigger = request.Trigger,
+            StartedAt = clock.Now,
+            Parameters = request.Parameters,
+            Steps = _progress!.Snapshot(),
+        };
+        // Stored before anyone is told about it; the steps start in the next turn.
+        await Writer.WriteAsync();
+        AfterThisTurn(() => AdvanceAsync(null));
+        LogRunStarted(RunId, request.Steps.Length);
+        return state.State.Run;
+    }
+
+    public Task<DagRunInfo?> GetAsync() => Task.FromResult(Run);
+
+    public async Task StepFinishedAsync(string stepId, ExecutionInfo execution)
+    {
+        if (_progress?.Finish(stepId, execution) == true)
+        {
+            await AdvanceAsync([stepId]);
+        }
+    }
+
+    public async Task WaitSatisfiedAsync(string stepId, string satisfiedBy)
+    {
+        if (_progress?.Satisfy(stepId, satisfiedBy) == true)
+        {
+            var finished = await StartStepsAsync([stepId]);
+            await (finished.Count > 0 ? AdvanceAsync(finished) : SettleAsync());
+        }
+    }
+
+    public async Task<DagRunInfo?> CancelAsync()
+    {
+        if (Run is null || Run.IsTerminal)
+        {
+            return Run;
+        }
+        state.State.CancelRequested = true;
+        var running = _progress!.Cancel(clock.Now);
+        Publish();
+        // Durable before the steps are stopped: a recovery then starts nothing new.
+        await Writer.WriteAsync();
+        foreach (var (stepId, execution) in await _launcher!.CancelAsync(running))
+        {
+            if (execution is not null)
+            {
+                _progress.Finish(stepId, execution);
+            }
+        }
+        await SettleAsync();
+        return Run;
+    }
+
+    public async Task<DagRunWriteResult> RetryAsync()
+    {
+        if (Run is not { } run)
+        {
+            return new DagRunWriteResult { NotFound = true, Errors = [new FieldError("runId", $"no DAG run with id '{RunId}'.")] };
+        }
+        if (run.State is DagRunState.Running or DagRunState.Succeeded)
+        {
+            return new DagRunWriteResult
+            {
+                Run = run,
+                Errors = [new FieldError("state", $"the run is {Name(run.State)}; only a failed or cancelled run can be retried.")],
+            };
+        }
+        var reset = _progress!.ResetForRetry();
+        state.State.CancelRequested = false;
+        _done = new TaskCompletionSource<DagRunInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+        state.State.Run = run with { State = DagRunState.Running, FinishedAt = null, Retries = run.Retries + 1, Steps = _progress.Snapshot() };
+        await Writer.WriteAsync();
+        LogRunRetried(RunId, reset.Count);
+        await AdvanceAsync(null);
+        return new DagRunWriteResult { Run = Run };
+    }
+
+    public async Task<DagRunInfo?> WaitAsync(TimeSpan maxWait)
+    {
+        try
+        {
+            // Real time on purpose: this bounds a long poll, it is not a scheduling decision.
+            return await _done.Task.WaitAsync(maxWait, time);
+        }
+        catch (TimeoutException)
+        {
+            return Run;
+        }
+    }
+
+    public async Task<bool> ForgetAsync()
+    {
+        if (Run is null)
+        {
+            return true;
+        }
+        if (!Run.IsTerminal)
+        {
+            return false;
+        }
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            state.State = new DagRunGrainState();
+        }
+        DeactivateOnIdle();
+        return true;
+    }
+
+    private void Load(DagRunRequest request, IReadOnlyList<DagStepRunInfo>? steps)
+    {
+        _progress = new DagRunProgress(RunId, request, steps);
+        _launcher = new StepLauncher(RunId, request, GrainFactory, time, logger);
+    }
+
+    private async Task RecoverAsync()
+    {
+        var running = _progress!.Running.Select(s => s.Id).ToList();
+        foreach (var (stepId, execution) in await _launcher!.StartAsync(_progress, running))
+        {
+            _progress.Finish(stepId, execution);
+        }
+        foreach (var waiting in _progress.Waiting.Select(s => s.Id).ToList())
+        {
+            await SubscribeAsync(waiting);
+        }
+        await AdvanceAsync(null);
+    }
+
+    /// <summary>Decides the dependants of <paramref name="changed"/> (all pending steps when null), starts or subscribes them, and settles the run.</summary>
+    private async Task AdvanceAsync(IReadOnlyList<string>? changed)
+    {
+        while (true)
+        {
+            var decisions = _progress!.Advance(changed, clock.Now);
+            var start = new List<string>(decisions.Start);
+            var next = new List<string>();
+            foreach (var stepId in decisions.Wait)
+            {
+                if (await SubscribeAsync(stepId))
+                {
+                    start.Add(stepId);
+                }
+                else if (_progress.Step(stepId).State == StepState.Failed)
+                {
+                    next.Add(stepId);
+                }
+            }
+            // Executions re-attached to that had already finished (a recovery) unblock their dependants next.
+            next.AddRange(await StartStepsAsync(start));
+            if (next.Count == 0)
+            {
+                break;
+            }
+            changed = next;
+        }
+        await SettleAsync();
+    }
+
+    /// <summary>
+    /// Subscribes a waiting step; true when what it waits for already happened and it should start now. A step waiting
+    /// for a job or DAG that does not exist fails.
+    /// </summary>
+    private async Task<bool> SubscribeAsync(string stepId)
+    {
+        var progress = _progress!;
+        var answer = await _launcher!.SubscribeAsync(progress, stepId);
+        if (!answer.Exists)
+        {
+            var waitFor = progress.Spec(stepId).WaitFor!;
+            progress.FailWaits(clock.Now, stepId, waitFor.Job is { } job ? $"waitFor: there is no job '{job}'" : $"waitFor: there is no DAG '{waitFor.Dag}'");
+            return false;
+        }
+        return answer.SatisfiedBy is { } by && progress.Satisfy(stepId, by);
+    }
+
+    /// <summary>Starts <paramref name="stepIds"/>; returns those whose execution turned out to be finished already (applied).</summary>
+    private async Task<IReadOnlyList<string>> StartStepsAsync(IReadOnlyList<string> stepIds)
+    {
+        if (stepIds.Count == 0)
+        {
+            return [];
+        }
+        var now = clock.Now;
+        foreach (var stepId in stepIds)
+        {
+            _progress!.Start(stepId, now);
+        }
+        Publish();
+        var finished = new List<string>();
+        foreach (var (stepId, execution) in await _launcher!.StartAsync(_progress!, stepIds))
+        {
+            if (_progress!.Finish(stepId, execution))
+            {
+                finished.Add(stepId);
+            }
+        }
+        return finished;
+    }
+
+    /// <summary>Records the steps' states; ends the run once every step is done (announced only once stored).</summary>
+    private async Task SettleAsync()
+    {
+        var outcome = _progress!.Outcome(state.State.CancelRequested);
+        state.State.Run = Run! with
+        {
+            Steps = _progress.Snapshot(),
+            State = outcome ?? DagRunState.Running,
+            FinishedAt = outcome is null ? null : clock.Now,
+        };
+        if (outcome is not { } end)
+        {
+            ArmWaitTimer();
+            WriteInBackground();
+            return;
+        }
+        _waitTimer?.Dispose();
+        _waitTimer = null;
+        await Writer.WriteAsync();
+        _done.TrySetResult(Run!);
+        LogRunFinished(RunId, end);
+        GrainFactory.GetGrain<IDagGrain>(Run!.DagId).RunFinishedAsync(RunId, end).Ignore();
+    }
+
+    /// <summary>Copies the steps' states into the stored run without ending it.</summary>
+    private void Publish() => state.State.Run = Run! with { Steps = _progress!.Snapshot() };
+
+    private void WriteInBackground() => _ = WriteLoggedAsync();
+
+    private async Task WriteLoggedAsync()
+    {
+        try
+        {
+            await Writer.WriteAsync();
+        }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation of this run wrote after us: it owns the run now.
+            LogSuperseded(ex, RunId);
+            DeactivateOnIdle();
+        }
+        catch (Exception ex)
+        {
+            // Storage stayed away: deactivate; the recovery sweep re-activates the run from its row once storage is back.
+            LogWriteFailed(ex, RunId);
+            DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>Keeps a timer (and so the activation) for the earliest <c>waitFor</c> deadline while a step waits.</summary>
+    private void ArmWaitTimer()
+    {
+        _waitTimer?.Dispose();
+        _waitTimer = null;
+        if (_progress!.NextWaitDeadline is not { } deadline)
+        {
+            return;
+        }
+        var due = deadline - clock.Now;
+        _waitTimer = this.RegisterGrainTimer(
+            static (self, _) => self.OnWaitDeadlineAsync(),
+            this,
+            new GrainTimerCreationOptions { DueTime = due < TimeSpan.Zero ? TimeSpan.Zero : due, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+    }
+
+    private async Task OnWaitDeadlineAsync()
+    {
+        if (_progress!.FailWaits(clock.Now) is { Count: > 0 } failed)
+        {
+            await AdvanceAsync(failed);
+        }
+        else
+        {
+            ArmWaitTimer();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a turn of its own once the current one ends (a one-shot grain timer).</summary>
+    private void AfterThisTurn(Func<Task> work)
+    {
+        IGrainTimer? timer = null;
+        timer = this.RegisterGrainTimer(
+            async _ =>
+            {
+                timer?.Dispose();
+                await work();
+            },
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
+    }
+
+    private static string Name(DagRunState runState) => runState.ToString().ToLowerInvariant();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DAG run {RunId} started with {Steps} step(s)")]
+    private partial void LogRunStarted(string runId, int steps);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DAG run {RunId} {State}")]
+    private partial void LogRunFinished(string runId, DagRunState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DAG run {RunId} retried from its failed steps ({Steps} step(s) reset)")]
+    private partial void LogRunRetried(string runId, int steps);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DAG run {RunId} was written by another activation; this one steps aside")]
+    private partial void LogSuperseded(Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not be saved; it resumes from its row once storage answers")]
+    private partial void LogWriteFailed(Exception exception, string runId);
+}

@@ -1,0 +1,43 @@
+using JobScheduler.Core.Storage;
+
+namespace JobScheduler.Grains.Dags;
+
+/// <summary>
+/// A DAG's bookkeeping of its runs, kept in the DAG's state: a record (id, instant, state) of each run not yet
+/// finished, for the concurrency policy. The recorded state is a hint until terminal: what runs is asked of the runs.
+/// One per DAG activation; runs on the grain's scheduler.
+/// </summary>
+internal sealed class DagRuns(IPersistentState<DagGrainState> state, IGrainFactory grains)
+{
+    /// <summary>The ids of the DAG's runs that really run now (asked of each); finished ones are dropped from the records.</summary>
+    public async Task<List<string>> RunningAsync()
+    {
+        var running = new List<string>();
+        foreach (var record in state.State.Runs.Where(r => r.State == DagRunState.Running))
+        {
+            var info = await grains.GetGrain<IDagRunGrain>(record.Id).GetAsync();
+            record.State = info?.State ?? DagRunState.Cancelled;
+            if (record.State == DagRunState.Running)
+            {
+                running.Add(record.Id);
+            }
+        }
+        state.State.Runs.RemoveAll(r => r.State != DagRunState.Running);
+        return running;
+    }
+
+    /// <summary>A run ended: kept in memory only, the next write of the DAG persists it.</summary>
+    public void Finished(string runId) => state.State.Runs.RemoveAll(r => r.Id == runId);
+
+    /// <summary>Starts the run of <paramref name="request"/> (idempotent: its id derives from the instant) and records it.</summary>
+    public async Task<DagRunInfo> StartAsync(DagRunRequest request)
+    {
+        var id = DagRunId.For(request.DagId, request.ScheduledAt);
+        var run = await grains.GetGrain<IDagRunGrain>(id).StartAsync(request);
+        if (!run.IsTerminal && state.State.Runs.All(r => r.Id != id))
+        {
+            state.State.Runs.Add(new RunRecord { Id = id, ScheduledAt = request.ScheduledAt, State = run.State });
+        }
+        return run;
+    }
+}

@@ -243,6 +243,70 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
         Assert.Equal("succeeded", (await server.GetRunAsync(runId)).GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task Retry_OfARunningRun_IsAConflict_AndTheRunGoesOn()
+    {
+        await server.PutDagAsync("still-running", Manual(Shell("sleepy", "sleep 30")));
+        var runId = await server.TriggerDagAsync("still-running");
+        await server.WaitForStepAsync(runId, "sleepy", "running");
+
+        var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/retry", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("running", (await response.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal("running", StateOf(await server.GetRunAsync(runId), "sleepy"));
+        await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/cancel", null);
+    }
+
+    [Fact]
+    public async Task IntervalDag_StartsRunsByItself_AndPauseStopsIt()
+    {
+        var body = """{"schedule":{"kind":"interval","every":"PT0.3S"},"steps":[{"id":"a","action":{"kind":"handler","handler":"noop"}},{"id":"b","action":{"kind":"handler","handler":"noop"},"dependsOn":["a"]}]}""";
+        await server.PutDagAsync("every-300ms", body);
+
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        JsonElement[] runs;
+        do
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the interval DAG did not run twice by itself");
+            await Task.Delay(100);
+            runs = [.. (await (await Http.GetAsync("/api/dags/every-300ms/runs?state=succeeded")).JsonAsync()).GetProperty("items").EnumerateArray()];
+        }
+        while (runs.Length < 2);
+        var paused = await (await Http.SendJsonAsync(HttpMethod.Post, "/api/dags/every-300ms/pause", null)).JsonAsync();
+
+        Assert.All(runs, r => Assert.Equal("schedule", r.GetProperty("trigger").GetString()));
+        var apart = runs[0].GetProperty("scheduledAt").GetDateTimeOffset() - runs[1].GetProperty("scheduledAt").GetDateTimeOffset();
+        Assert.Equal(TimeSpan.FromMilliseconds(300), apart);
+        Assert.Equal("paused", paused.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, paused.GetProperty("nextFireAt").ValueKind);
+    }
+
+    [Fact(Skip = "Grain bug: a finished DagRunGrain stays activated, so after DELETE /api/dags/{id} GET /api/dag-runs/{runId} keeps answering 200 with the run from memory (its executions do go: ExecutionGrain deactivates once finished)")]
+    public async Task DeletingADag_DropsItsFinishedRuns()
+    {
+        await server.PutDagAsync("deleted-dag", Manual(Noop("a")));
+        var runId = await server.TriggerDagAsync("deleted-dag");
+        var executionId = ExecutionOf(await server.WaitForRunAsync(runId), "a");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/dags/deleted-dag")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/dags/deleted-dag")).StatusCode);
+        await GoneAsync($"/api/executions/{executionId}");
+        await GoneAsync($"/api/dag-runs/{runId}");
+    }
+
+    /// <summary>What a delete drops may go a moment after it answers; it must not stay.</summary>
+    private async Task GoneAsync(string path)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await Http.GetAsync(path)).StatusCode != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"{path} still answers 10 s after its DAG was deleted");
+            await Task.Delay(50);
+        }
+    }
+
     private static string ExecutionOf(JsonElement run, string stepId) => Step(run, stepId).GetProperty("executionId").GetString()!;
 
     /// <summary>Until the step's process has started, a cancel has nothing to kill; the test is about killing it.</summary>

@@ -74,6 +74,12 @@ public sealed class FireSchedule
                         : $"must be at least {MinimumInterval.TotalMilliseconds:0} ms."));
                     return null;
                 }
+                if (spec.StartAt is null && DateTimeOffset.MaxValue - plannedAt < every)
+                {
+                    // Definitions are bounded before they are stored (CheckLimits); this keeps a call with any value from throwing.
+                    errors.Add(new($"{field}.every", "is out of range."));
+                    return null;
+                }
                 return new FireSchedule(every, spec.StartAt ?? plannedAt + every);
             case ScheduleKind.Cron:
                 return TryCreateCron(spec, field, errors);
@@ -83,6 +89,24 @@ public sealed class FireSchedule
                 errors.Add(new($"{field}.kind", $"'{spec.Kind}' is not a schedule kind: once, interval, cron or manual."));
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The bounds a submitted schedule keeps (<see cref="InputLimits"/>): its instants and its interval. Checked on
+    /// submission only, so that a definition stored before a bound existed still loads. False when one is broken.
+    /// </summary>
+    internal static bool CheckLimits(ScheduleSpec spec, string field, List<FieldError> errors)
+    {
+        var before = errors.Count;
+        InputLimits.CheckInstant(spec.At, $"{field}.at", errors);
+        InputLimits.CheckInstant(spec.StartAt, $"{field}.startAt", errors);
+        if (spec.Every > InputLimits.MaxInterval)
+        {
+            errors.Add(new($"{field}.every", $"must be at most {System.Xml.XmlConvert.ToString(InputLimits.MaxInterval)}."));
+        }
+        InputLimits.CheckText(spec.Expression, 256, $"{field}.expression", errors);
+        InputLimits.CheckText(spec.TimeZone, 128, $"{field}.timeZone", errors);
+        return errors.Count == before;
     }
 
     private static FireSchedule? TryCreateCron(ScheduleSpec spec, string field, List<FieldError> errors)
@@ -158,7 +182,9 @@ public sealed class FireSchedule
                     return _intervalBase;
                 }
                 var periods = (instant - _intervalBase).Ticks / _every.Ticks + 1;
-                return _intervalBase + TimeSpan.FromTicks(periods * _every.Ticks);
+                var offset = periods * (double)_every.Ticks;
+                // Past the last representable instant the schedule has no more fires (only a definition stored before the bounds can get there).
+                return offset > (DateTimeOffset.MaxValue - _intervalBase).Ticks ? null : _intervalBase + TimeSpan.FromTicks(periods * _every.Ticks);
             case ScheduleKind.Cron:
                 return _cron!.GetNextOccurrence(instant, _zone, inclusive: false)?.ToUniversalTime();
             default:

@@ -28,6 +28,9 @@ public static partial class JobSpecValidator
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*\z")]
     private static partial Regex IdPattern();
 
+    [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\z")]
+    private static partial Regex HeaderNamePattern();
+
     private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
     public static IReadOnlyList<FieldError> ValidateId(string? id)
@@ -54,17 +57,17 @@ public static partial class JobSpecValidator
     public static IReadOnlyList<FieldError> Validate(JobSpec spec, ActionRules rules, DateTimeOffset now)
     {
         var errors = new List<FieldError>();
-        if (spec.Name is { Length: > 200 })
-        {
-            errors.Add(new("name", "must be at most 200 characters."));
-        }
+        InputLimits.CheckText(spec.Name, InputLimits.MaxNameLength, "name", errors);
         if (spec.Schedule is null)
         {
             errors.Add(new("schedule", "is required."));
         }
         else
         {
-            FireSchedule.TryCreate(spec.Schedule, now, "schedule", errors);
+            if (FireSchedule.CheckLimits(spec.Schedule, "schedule", errors))
+            {
+                FireSchedule.TryCreate(spec.Schedule, now, "schedule", errors);
+            }
         }
         if (spec.Action is null)
         {
@@ -113,13 +116,14 @@ public static partial class JobSpecValidator
             {
                 errors.Add(new($"{prefix}retry.maxAttempts", "must be between 1 and 100."));
             }
-            if (retry.InitialBackoff <= TimeSpan.Zero)
-            {
-                errors.Add(new($"{prefix}retry.initialBackoff", "must be a positive duration."));
-            }
+            InputLimits.CheckDuration(retry.InitialBackoff, InputLimits.MaxBackoff, $"{prefix}retry.initialBackoff", errors);
             if (retry.MaxBackoff < retry.InitialBackoff)
             {
                 errors.Add(new($"{prefix}retry.maxBackoff", "must be at least retry.initialBackoff."));
+            }
+            else
+            {
+                InputLimits.CheckDuration(retry.MaxBackoff, InputLimits.MaxBackoff, $"{prefix}retry.maxBackoff", errors);
             }
             if (retry.Multiplier is < 1 or > 100 || double.IsNaN(retry.Multiplier))
             {
@@ -130,10 +134,7 @@ public static partial class JobSpecValidator
                 errors.Add(new($"{prefix}retry.jitter", "must be between 0 and 1."));
             }
         }
-        if (timeout is { } t && t <= TimeSpan.Zero)
-        {
-            errors.Add(new($"{prefix}timeout", "must be a positive duration."));
-        }
+        InputLimits.CheckDuration(timeout, InputLimits.MaxTimeout, $"{prefix}timeout", errors);
     }
 
     /// <summary>Checks an action against this node's rules; <paramref name="field"/> is the action's own field (<c>action</c>, <c>steps[i].action</c>).</summary>
@@ -145,6 +146,7 @@ public static partial class JobSpecValidator
                 errors.Add(new($"{field}.kind", "is required: command, http or handler."));
                 break;
             case ActionKind.Command:
+                ValidateCommandLimits(action, field, errors);
                 if (string.IsNullOrWhiteSpace(action.Command))
                 {
                     errors.Add(new($"{field}.command", "is required for a command action (the executable to run)."));
@@ -155,11 +157,13 @@ public static partial class JobSpecValidator
                 }
                 else if (rules.AllowedExecutables.Count > 0 && !rules.AllowedExecutables.Contains(action.Command))
                 {
-                    errors.Add(new($"{field}.command", $"'{action.Command}' is not in this server's JobScheduler:Actions:Command:AllowedExecutables."));
+                    errors.Add(new($"{field}.command", $"'{Shorten(action.Command)}' is not in this server's JobScheduler:Actions:Command:AllowedExecutables."));
                 }
-                if (action.WorkingDirectory is { } wd && !Directory.Exists(wd))
+                if (action.WorkingDirectory is { } wd
+                    && InputLimits.CheckText(wd, InputLimits.MaxPathLength, $"{field}.workingDirectory", errors, lineBreaksAllowed: false)
+                    && !Directory.Exists(wd))
                 {
-                    errors.Add(new($"{field}.workingDirectory", $"'{wd}' does not exist on this server."));
+                    errors.Add(new($"{field}.workingDirectory", $"'{Shorten(wd)}' does not exist on this server."));
                 }
                 break;
             case ActionKind.Http:
@@ -167,7 +171,8 @@ public static partial class JobSpecValidator
                 {
                     errors.Add(new($"{field}.url", "is required for an http action."));
                 }
-                else if (!Uri.TryCreate(action.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                else if (InputLimits.CheckText(action.Url, InputLimits.MaxUrlLength, $"{field}.url", errors, lineBreaksAllowed: false)
+                    && (!Uri.TryCreate(action.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
                 {
                     errors.Add(new($"{field}.url", $"'{Shorten(action.Url)}' is not an absolute http or https URL."));
                 }
@@ -175,13 +180,16 @@ public static partial class JobSpecValidator
                 {
                     errors.Add(new($"{field}.method", $"'{Shorten(method)}' is not one of {string.Join(", ", HttpMethods)}."));
                 }
+                ValidateHeaders(action.Headers, $"{field}.headers", errors);
+                InputLimits.CheckText(action.Body, InputLimits.MaxHttpBodyLength, $"{field}.body", errors);
                 break;
             case ActionKind.Handler:
                 if (string.IsNullOrWhiteSpace(action.Handler))
                 {
                     errors.Add(new($"{field}.handler", "is required for a handler action (the registered handler's name)."));
                 }
-                else if (!rules.Handlers.Contains(action.Handler))
+                else if (InputLimits.CheckText(action.Handler, InputLimits.MaxHandlerNameLength, $"{field}.handler", errors, lineBreaksAllowed: false)
+                    && !rules.Handlers.Contains(action.Handler))
                 {
                     errors.Add(new($"{field}.handler", $"no handler named '{Shorten(action.Handler)}' is registered; known: {string.Join(", ", rules.Handlers.Order())}."));
                 }
@@ -196,9 +204,87 @@ public static partial class JobSpecValidator
             {
                 errors.Add(new($"{field}.payload", $"is {payload.Length} characters; at most {rules.MaxPayloadLength} are accepted."));
             }
-            else if (!IsJson(payload))
+            else if (PayloadProblem(payload) is { } problem)
             {
-                errors.Add(new($"{field}.payload", "is not valid JSON."));
+                errors.Add(new($"{field}.payload", problem));
+            }
+        }
+    }
+
+    /// <summary>The sizes of a command action's executable, arguments and environment, and the characters a process start refuses.</summary>
+    private static void ValidateCommandLimits(ActionSpec action, string field, List<FieldError> errors)
+    {
+        InputLimits.CheckText(action.Command, InputLimits.MaxCommandLength, $"{field}.command", errors, lineBreaksAllowed: false);
+        if (action.Args is { } args)
+        {
+            if (args.Length > InputLimits.MaxArgs)
+            {
+                errors.Add(new($"{field}.args", $"has {args.Length} entries; at most {InputLimits.MaxArgs} are accepted."));
+            }
+            else
+            {
+                for (var i = 0; i < args.Length; i++)
+                {
+                    if (args[i] is null)
+                    {
+                        errors.Add(new($"{field}.args[{i}]", "must be a string, not null."));
+                    }
+                    InputLimits.CheckText(args[i], InputLimits.MaxArgLength, $"{field}.args[{i}]", errors);
+                }
+            }
+        }
+        if (action.Env is { } env)
+        {
+            if (env.Count > InputLimits.MaxEnvironmentVariables)
+            {
+                errors.Add(new($"{field}.env", $"has {env.Count} entries; at most {InputLimits.MaxEnvironmentVariables} are accepted."));
+                return;
+            }
+            foreach (var (name, value) in env)
+            {
+                var entry = $"{field}.env.{Shorten(name)}";
+                if (name.Length == 0 || name.Contains('='))
+                {
+                    errors.Add(new(entry, "an environment variable name is not empty and has no '='."));
+                }
+                else if (InputLimits.CheckText(name, InputLimits.MaxEnvironmentNameLength, entry, errors, lineBreaksAllowed: false))
+                {
+                    if (value is null)
+                    {
+                        errors.Add(new(entry, "must be a string, not null."));
+                    }
+                    InputLimits.CheckText(value, InputLimits.MaxEnvironmentValueLength, entry, errors);
+                }
+            }
+        }
+    }
+
+    /// <summary>Header names are RFC 9110 tokens, values have no line breaks (they would inject headers), and both are bounded.</summary>
+    private static void ValidateHeaders(Dictionary<string, string>? headers, string field, List<FieldError> errors)
+    {
+        if (headers is null)
+        {
+            return;
+        }
+        if (headers.Count > InputLimits.MaxHeaders)
+        {
+            errors.Add(new(field, $"has {headers.Count} entries; at most {InputLimits.MaxHeaders} are accepted."));
+            return;
+        }
+        foreach (var (name, value) in headers)
+        {
+            var entry = $"{field}.{Shorten(name)}";
+            if (name.Length is 0 or > InputLimits.MaxHeaderNameLength || !HeaderNamePattern().IsMatch(name))
+            {
+                errors.Add(new(entry, $"a header name is 1–{InputLimits.MaxHeaderNameLength} characters of letters, digits and !#$%&'*+-.^_`|~."));
+            }
+            else if (value is null)
+            {
+                errors.Add(new(entry, "must be a string, not null."));
+            }
+            else
+            {
+                InputLimits.CheckText(value, InputLimits.MaxHeaderValueLength, entry, errors, lineBreaksAllowed: false);
             }
         }
     }
@@ -240,29 +326,38 @@ public static partial class JobSpecValidator
         }
         foreach (var (key, value) in tags)
         {
-            if (string.IsNullOrWhiteSpace(key) || key.Length > 63 || key.Contains(':'))
+            if (string.IsNullOrWhiteSpace(key) || key.Length > 63 || key.Contains(':') || key.Any(char.IsControl))
             {
-                errors.Add(new($"tags.{Shorten(key)}", "a tag key is 1–63 characters and has no ':'."));
+                errors.Add(new($"tags.{Shorten(key)}", "a tag key is 1–63 characters, without ':' or control characters."));
             }
-            else if (value is null || value.Length > 256)
+            else if (value is null || value.Length > 256 || value.Contains('\0'))
             {
-                errors.Add(new($"tags.{key}", "a tag value is a string of at most 256 characters."));
+                errors.Add(new($"tags.{key}", "a tag value is a string of at most 256 characters, without NUL."));
             }
         }
     }
 
-    private static bool IsJson(string text)
+    /// <summary>Why a payload cannot be stored, or null: it is not JSON, or a string in it holds a NUL (no database column takes one).</summary>
+    private static string? PayloadProblem(string text)
     {
         try
         {
-            using var _ = JsonDocument.Parse(text);
-            return true;
+            using var document = JsonDocument.Parse(text);
+            return HasNul(document.RootElement) ? "must not contain a NUL character (\\u0000)." : null;
         }
         catch (JsonException)
         {
-            return false;
+            return "is not valid JSON.";
         }
     }
+
+    private static bool HasNul(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString()!.Contains('\0'),
+        JsonValueKind.Array => element.EnumerateArray().Any(HasNul),
+        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0') || HasNul(p.Value)),
+        _ => false,
+    };
 
     internal static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
 }

@@ -330,4 +330,110 @@ public class JobSpecValidatorTests
     {
         Assert.Equal("id", Assert.Single(JobSpecValidator.ValidateId("job\n")).Field);
     }
+
+    // ----- input limits: hostile values are refused with the field named, never thrown (issue 11) -----
+
+    [Fact]
+    public void Validate_IntervalOfTenThousandYears_NamesEveryInsteadOfThrowing()
+    {
+        // Regression: "P10000Y" overflowed plannedAt + every in FireSchedule.TryCreate, and PUT /api/jobs answered 500.
+        var spec = Valid with { Schedule = new ScheduleSpec { Kind = ScheduleKind.Interval, Every = System.Xml.XmlConvert.ToTimeSpan("P10000Y") } };
+
+        Assert.Equal(["schedule.every"], Fields(spec));
+    }
+
+    [Fact]
+    public void Validate_OnceAtYearOne_NamesAt()
+    {
+        // Regression: year 1 was accepted and stored, and arithmetic on it (look-backs, misfire windows) is out of range.
+        Assert.Equal(["schedule.at"], Fields(Valid with { Schedule = ScheduleSpec.OnceAt(DateTimeOffset.MinValue) }));
+    }
+
+    [Theory]
+    [InlineData("1999-12-31T23:59:59Z")]
+    [InlineData("9000-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    public void Validate_InstantOutOfRange_NamesIt(string instant)
+    {
+        var at = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(["schedule.at"], Fields(Valid with { Schedule = ScheduleSpec.OnceAt(at) }));
+        Assert.Equal(["schedule.startAt"], Fields(Valid with { Schedule = ScheduleSpec.Interval(TimeSpan.FromHours(1), at) }));
+    }
+
+    [Fact]
+    public void Validate_InstantsAtTheBounds_AreAccepted()
+    {
+        Assert.Empty(Fields(Valid with { Schedule = ScheduleSpec.OnceAt(InputLimits.EarliestInstant) }));
+        Assert.Empty(Fields(Valid with { Schedule = ScheduleSpec.Interval(InputLimits.MaxInterval, InputLimits.LatestInstant.AddTicks(-1)) }));
+    }
+
+    [Fact]
+    public void Validate_DurationsBeyondTheirBounds_NameEach()
+    {
+        var spec = Valid with
+        {
+            Timeout = TimeSpan.FromDays(31),
+            Retry = new RetryPolicy { MaxAttempts = 3, InitialBackoff = TimeSpan.FromDays(8), MaxBackoff = TimeSpan.FromDays(3650) },
+        };
+
+        Assert.Equal(["retry.initialBackoff", "retry.maxBackoff", "timeout"], Fields(spec).Order());
+    }
+
+    [Fact]
+    public void Validate_TriggerOverridesBeyondBounds_NameTheField()
+    {
+        var errors = JobSpecValidator.Validate(new TriggerOptions { Timeout = TimeSpan.MaxValue }, Rules);
+
+        Assert.Equal("timeout", Assert.Single(errors).Field);
+    }
+
+    [Fact]
+    public void Validate_HeaderInjection_NamesTheHeader()
+    {
+        var action = ActionSpec.HttpRequest("https://example.com/hook") with
+        {
+            Headers = new() { ["X-Ok"] = "a\r\nX-Injected: 1", ["Bad Name"] = "v" },
+        };
+
+        Assert.Equal(["action.headers.Bad Name", "action.headers.X-Ok"], Fields(Valid with { Action = action }).Order());
+    }
+
+    [Fact]
+    public void Validate_OversizedAndNulStrings_NameEachField()
+    {
+        var spec = Valid with
+        {
+            Name = "a\0b",
+            Action = new ActionSpec
+            {
+                Kind = ActionKind.Command,
+                Command = new string('x', InputLimits.MaxCommandLength + 1),
+                Args = ["ok", "nul\0"],
+                Env = new() { ["A=B"] = "v", ["LONG"] = new string('v', InputLimits.MaxEnvironmentValueLength + 1) },
+                WorkingDirectory = "/tmp\n",
+            },
+            Tags = new() { ["k\u0001"] = "v" },
+        };
+
+        Assert.Equal(
+            ["action.args[1]", "action.command", "action.env.A=B", "action.env.LONG", "action.workingDirectory", "name", "tags.k\u0001"],
+            Fields(spec).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_HttpBodyAndUrlTooLong_NameThem()
+    {
+        var action = ActionSpec.HttpRequest("https://example.com/" + new string('a', InputLimits.MaxUrlLength), "POST", new string('b', InputLimits.MaxHttpBodyLength + 1));
+
+        Assert.Equal(["action.body", "action.url"], Fields(Valid with { Action = action }).Order());
+    }
+
+    [Fact]
+    public void Validate_PayloadWithNul_NamesPayload()
+    {
+        var action = ActionSpec.RunHandler("report") with { Payload = "{\"a\":[\"x\\u0000y\"]}" };
+
+        Assert.Equal(["action.payload"], Fields(Valid with { Action = action }));
+    }
 }

@@ -45,13 +45,13 @@ public static partial class DagSpecValidator
     public static IReadOnlyList<FieldError> Validate(DagSpec spec, ActionRules rules, DateTimeOffset now, int maxSteps)
     {
         var errors = new List<FieldError>();
-        if (spec.Name is { Length: > 200 })
-        {
-            errors.Add(new("name", "must be at most 200 characters."));
-        }
+        InputLimits.CheckText(spec.Name, InputLimits.MaxNameLength, "name", errors);
         if (spec.Schedule is not null)
         {
-            FireSchedule.TryCreate(spec.Schedule, now, "schedule", errors);
+            if (FireSchedule.CheckLimits(spec.Schedule, "schedule", errors))
+            {
+                FireSchedule.TryCreate(spec.Schedule, now, "schedule", errors);
+            }
         }
         if (!Enum.IsDefined(spec.Concurrency))
         {
@@ -117,6 +117,11 @@ public static partial class DagSpecValidator
             if (value is null)
             {
                 errors.Add(new(field, "must be a string."));
+                continue;
+            }
+            if (value.Contains('\0'))
+            {
+                errors.Add(new(field, "must not contain a NUL character."));
                 continue;
             }
             var variable = StepEnvironment.ParameterPrefix + StepEnvironment.Name(name);
@@ -246,6 +251,11 @@ public static partial class DagSpecValidator
             return true;
         }
         var before = errors.Count;
+        if (index is not null && dependsOn.Length > index.Count)
+        {
+            errors.Add(new(field, $"has {dependsOn.Length} entries; a step depends on at most the {index.Count} steps of its DAG."));
+            return false;
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var j = 0; j < dependsOn.Length; j++)
         {

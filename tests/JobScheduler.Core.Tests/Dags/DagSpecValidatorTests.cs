@@ -368,4 +368,32 @@ public class DagSpecValidatorTests
         Assert.Empty(DagSpecValidator.Validate(fits));
         Assert.Equal(["parameters"], DagSpecValidator.Validate(over).Select(e => e.Field));
     }
+
+    // ----- input limits (issue 11) -----
+
+    [Fact]
+    public void Validate_ScheduleOutOfRange_NamesTheScheduleField()
+    {
+        var tenThousandYears = Dag(Step("a")) with { Schedule = new ScheduleSpec { Kind = ScheduleKind.Interval, Every = System.Xml.XmlConvert.ToTimeSpan("P10000Y") } };
+        var yearOne = Dag(Step("a")) with { Schedule = ScheduleSpec.OnceAt(DateTimeOffset.MinValue) };
+
+        Assert.Equal(["schedule.every"], Fields(tenThousandYears));
+        Assert.Equal(["schedule.at"], Fields(yearOne));
+    }
+
+    [Fact]
+    public void Validate_StepDurationsBeyondBounds_NameTheStepField()
+    {
+        var step = Step("a") with { Timeout = TimeSpan.FromDays(365), Retry = new RetryPolicy { InitialBackoff = TimeSpan.FromDays(30), MaxBackoff = TimeSpan.FromDays(30) } };
+
+        Assert.Equal(["steps[0].retry.initialBackoff", "steps[0].retry.maxBackoff", "steps[0].timeout"], Fields(Dag(step)).Order());
+    }
+
+    [Fact]
+    public void Validate_ParameterWithNul_NamesIt()
+    {
+        var errors = DagSpecValidator.Validate(new DagTriggerOptions { Parameters = new() { ["day"] = "a\0" } });
+
+        Assert.Equal("parameters.day", Assert.Single(errors).Field);
+    }
 }

@@ -10,7 +10,7 @@ public static class DagRunsApi
 {
     public static RouteGroupBuilder MapDagRunsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/dag-runs").WithTags("DAGs");
+        var group = routes.MapGroup("/api/dag-runs").WithTags("DAGs").RefuseUnaddressableIds("DAG run");
         group.MapGet("/{runId}", GetDagRun).WithName("GetDagRun")
             .WithSummary("A DAG run with each step's state, execution id and outputs.");
         group.MapPost("/{runId}/cancel", CancelDagRun).WithName("CancelDagRun")

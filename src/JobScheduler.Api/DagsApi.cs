@@ -13,7 +13,7 @@ public static class DagsApi
 {
     public static RouteGroupBuilder MapDagsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/dags").WithTags("DAGs");
+        var group = routes.MapGroup("/api/dags").WithTags("DAGs").RefuseUnaddressableIds("DAG");
         group.MapPut("/{id}", PutDag).WithName("PutDag")
             .WithSummary("Create or replace the DAG with this id (idempotent); a cycle or a bad step is refused and nothing is stored.")
             .Accepts<DagSpec>("application/json");

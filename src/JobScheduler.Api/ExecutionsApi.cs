@@ -10,7 +10,7 @@ public static class ExecutionsApi
 {
     public static RouteGroupBuilder MapExecutionsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/executions").WithTags("Executions");
+        var group = routes.MapGroup("/api/executions").WithTags("Executions").RefuseUnaddressableIds("Execution");
         group.MapGet("/{id}", GetExecution).WithName("GetExecution").WithSummary("An execution with its attempts and their output.");
         group.MapPost("/{id}/cancel", CancelExecution).WithName("CancelExecution")
             .WithSummary("Stop the running attempt (killing its process tree) and prevent further retries.");

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace JobScheduler.Api;
 
@@ -19,13 +21,15 @@ public static class JobsApi
 
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/jobs").WithTags("Jobs");
+        var limits = routes.ServiceProvider.GetService<IOptions<JobSchedulerApiOptions>>()?.Value ?? new();
+        var group = routes.MapGroup("/api/jobs").WithTags("Jobs").RefuseUnaddressableIds("Job");
         group.MapPost("/", CreateJob).WithName("CreateJob").WithSummary("Create a job with a generated id.")
             .Accepts<JobSpec>("application/json").Produces<JobInfo>(StatusCodes.Status201Created);
         // A literal segment outranks "{id}", and no POST takes "/{id}" alone: PUT and GET /api/jobs/batch still reach a job called "batch".
         group.MapPost("/batch", CreateJobs).WithName("CreateJobs")
             .WithSummary("Create or replace up to 1000 jobs; each item succeeds or fails on its own.")
-            .Accepts<JobBatchRequest>("application/json").Produces<JobBatchResponse>();
+            .Accepts<JobBatchRequest>("application/json").Produces<JobBatchResponse>()
+            .WithMetadata(new BodySizeLimit(limits.MaxBatchRequestBodyBytes));
         group.MapPut("/{id}", PutJob).WithName("PutJob").WithSummary("Create or replace the job with this id (idempotent).")
             .Accepts<JobSpec>("application/json");
         group.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("List jobs by owner, state and tag, ordered by id.");

@@ -10,7 +10,7 @@ public static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/nodes").WithTags("Nodes");
+        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RefuseUnaddressableIds("Node");
         group.MapGet("/", ListNodes).WithName("ListNodes").WithSummary("Every node the cluster has seen, with its state, capacity, reservations and use.");
         group.MapGet("/{id}", GetNode).WithName("GetNode").WithSummary("One node (id = host:port).");
         group.MapPut("/{id}", PutNode).WithName("PutNode").WithSummary("Set a node to draining (no new work) or active.")

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace JobScheduler.Api;
 
@@ -10,21 +11,38 @@ namespace JobScheduler.Api;
 /// </summary>
 internal static class RequestBody
 {
-    /// <summary>The largest request body accepted.</summary>
-    public const long MaxBytes = 1024 * 1024;
+    /// <summary>
+    /// The endpoint's body limit (<see cref="BodySizeLimit"/>, from <see cref="JobSchedulerApiOptions"/>), the default one
+    /// when it has none. The server enforces it too; reading here is bounded as well, whatever server runs the app.
+    /// </summary>
+    private static long LimitOf(HttpRequest request) =>
+        request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
+            ?? new JobSchedulerApiOptions().MaxRequestBodyBytes;
 
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, bool required)
         where T : class
     {
-        if (request.ContentLength > MaxBytes)
+        var limit = LimitOf(request);
+        if (request.ContentLength > limit)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(limit));
         }
         using var buffer = new MemoryStream();
-        var read = await CopyBoundedAsync(request.Body, buffer, request.HttpContext.RequestAborted);
-        if (!read)
+        try
         {
-            return (null, TooLarge());
+            if (!await CopyBoundedAsync(request.Body, buffer, limit, request.HttpContext.RequestAborted))
+            {
+                return (null, TooLarge(limit));
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(limit));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A body the server could not read as sent (a broken chunked encoding, a body shorter than its Content-Length).
+            return (null, Problems.Validation(ex.StatusCode, [new("body", ex.Message)], "The request body could not be read."));
         }
         if (buffer.Length == 0)
         {
@@ -46,13 +64,13 @@ internal static class RequestBody
         }
     }
 
-    private static async Task<bool> CopyBoundedAsync(Stream source, Stream target, CancellationToken cancellationToken)
+    private static async Task<bool> CopyBoundedAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
     {
         var chunk = new byte[16 * 1024];
         int count;
         while ((count = await source.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (target.Length + count > MaxBytes)
+            if (target.Length + count > limit)
             {
                 return false;
             }
@@ -61,10 +79,10 @@ internal static class RequestBody
         return true;
     }
 
-    private static ProblemHttpResult TooLarge() => TypedResults.Problem(
+    private static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "The request body is too large.",
-        detail: $"Request bodies are limited to {MaxBytes / 1024} KiB.");
+        detail: $"This route takes request bodies of at most {limit} bytes ({JobSchedulerApiOptions.Section}).");
 
     /// <summary>"$.schedule.every" → "schedule.every"; "$" → "body".</summary>
     private static string FieldOf(JsonException ex)

@@ -80,6 +80,7 @@ public static class JobSchedulerServer
         }
 
         builder.Services.ConfigureHttpJsonOptions(json => JobSchedulerJson.Configure(json.SerializerOptions));
+        builder.Services.AddJobSchedulerApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClusterExceptionHandler>();
         builder.Services.AddOpenApi();

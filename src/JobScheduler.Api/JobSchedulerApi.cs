@@ -9,6 +9,8 @@ public static class JobSchedulerApi
     {
         routes.MapJobsApi();
         routes.MapExecutionsApi();
+        routes.MapDagsApi();
+        routes.MapDagRunsApi();
         routes.MapStatsApi();
         routes.MapNodesApi();
         return routes;

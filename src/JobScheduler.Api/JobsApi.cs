@@ -206,6 +206,7 @@ public static class JobsApi
             : Problems.Validation(StatusCodes.Status422UnprocessableEntity, result.Errors, "The job definition is not valid.");
     }
 
-    private static string UserOf(HttpRequest request) =>
+    /// <summary>The caller's identity: the <c>X-User</c> header, or <c>anonymous</c>.</summary>
+    internal static string UserOf(HttpRequest request) =>
         request.Headers[UserHeader].FirstOrDefault() is { Length: > 0 } user ? user : AnonymousUser;
 }

@@ -112,5 +112,9 @@ internal static class Problems
     public static ProblemHttpResult NotFound(string what, string id) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound,
         title: $"{what} not found.",
-        detail: $"There is no {what.ToLowerInvariant()} with id '{id}'.");
+        detail: $"There is no {InSentence(what)} with id '{id}'.");
+
+    /// <summary>"Job" → "job", "DAG run" → "DAG run": an acronym keeps its capitals mid-sentence.</summary>
+    private static string InSentence(string what) =>
+        what.Length > 1 && char.IsUpper(what[1]) ? what : char.ToLowerInvariant(what[0]) + what[1..];
 }

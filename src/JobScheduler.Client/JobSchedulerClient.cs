@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace JobScheduler.Client;
 
 /// <summary>The SDK over the Orleans client; obtain it from DI after <c>AddJobSchedulerClient()</c>.</summary>
-public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSchedulerClientOptions> options) : IJobSchedulerClient
+public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSchedulerClientOptions> options, TimeProvider time) : IJobSchedulerClient
 {
     private readonly JobSchedulerClientOptions _options = options.Value;
 
@@ -99,6 +99,82 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
         }
     }
 
+    public async Task<DagInfo> ScheduleDagAsync(string id, DagSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var result = await Dag(id).PutAsync(spec, _options.Owner, createOnly: false).WaitAsync(cancellationToken);
+        return result.IsValid ? result.Dag! : throw new JobValidationException("The DAG is not valid", result.Errors);
+    }
+
+    public Task<DagInfo?> GetDagAsync(string id, CancellationToken cancellationToken = default) =>
+        Dag(id).GetAsync().WaitAsync(cancellationToken);
+
+    public Task<Page<DagInfo>> ListDagsAsync(DagQuery? query = null, CancellationToken cancellationToken = default) =>
+        cluster.GetGrain<IDagQueryGrain>(0).QueryDagsAsync(query ?? new DagQuery()).WaitAsync(cancellationToken);
+
+    public Task<bool> DeleteDagAsync(string id, CancellationToken cancellationToken = default) =>
+        Dag(id).DeleteAsync().WaitAsync(cancellationToken);
+
+    public async Task<DagInfo> PauseDagAsync(string id, CancellationToken cancellationToken = default) =>
+        await Dag(id).PauseAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("DAG", id);
+
+    public async Task<DagInfo> ResumeDagAsync(string id, CancellationToken cancellationToken = default) =>
+        await Dag(id).ResumeAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("DAG", id);
+
+    public async Task<DagRunInfo> TriggerDagAsync(
+        string id, DagTriggerOptions? options = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        var result = await Dag(id).TriggerAsync(options, idempotencyKey).WaitAsync(cancellationToken);
+        if (result.NotFound)
+        {
+            throw new JobNotFoundException("DAG", id);
+        }
+        return result.IsValid ? result.Run! : throw new JobValidationException("The trigger is not valid", result.Errors);
+    }
+
+    public Task<DagRunInfo?> GetDagRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        DagRun(runId).GetAsync().WaitAsync(cancellationToken);
+
+    public async Task<Page<DagRunInfo>> ListDagRunsAsync(string dagId, DagRunQuery? query = null, CancellationToken cancellationToken = default) =>
+        await Dag(dagId).ListRunsAsync(query ?? new DagRunQuery()).WaitAsync(cancellationToken)
+        ?? throw new JobNotFoundException("DAG", dagId);
+
+    public async Task<DagRunInfo> CancelDagRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        await DagRun(runId).CancelAsync().WaitAsync(cancellationToken) ?? throw new JobNotFoundException("DAG run", runId);
+
+    public async Task<DagRunInfo> RetryDagRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var result = await DagRun(runId).RetryAsync().WaitAsync(cancellationToken);
+        if (result.NotFound)
+        {
+            throw new JobNotFoundException("DAG run", runId);
+        }
+        return result.IsValid ? result.Run! : throw new JobValidationException("The DAG run cannot be retried", result.Errors);
+    }
+
+    public async Task<DagRunInfo> WaitForDagRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        var grain = DagRun(runId);
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            // A long poll in slices below Orleans' response timeout: the grain answers as soon as the run finishes.
+            var remaining = timeout - time.GetElapsedTime(started);
+            var slice = remaining < _options.WaitPollInterval ? remaining : _options.WaitPollInterval;
+            var run = await grain.WaitAsync(slice > TimeSpan.Zero ? slice : TimeSpan.Zero).WaitAsync(cancellationToken)
+                ?? throw new JobNotFoundException("DAG run", runId);
+            if (run.IsTerminal)
+            {
+                return run;
+            }
+            if (time.GetElapsedTime(started) >= timeout)
+            {
+                throw new TimeoutException($"DAG run '{runId}' is still {run.State.ToString().ToLowerInvariant()} after {timeout}.");
+            }
+        }
+    }
+
     private IJobGrain Job(string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
@@ -109,5 +185,17 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         return cluster.GetGrain<IExecutionGrain>(id);
+    }
+
+    private IDagGrain Dag(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return cluster.GetGrain<IDagGrain>(id);
+    }
+
+    private IDagRunGrain DagRun(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return cluster.GetGrain<IDagRunGrain>(id);
     }
 }

@@ -30,6 +30,10 @@ public static class JobSchedulerClientExtensions
                 cluster.ServiceId = options.ServiceId;
             });
         });
+        // Waits are timed on it; the silo registers the same default when client and silo share a host.
+#pragma warning disable RS0030
+        services.TryAddSingleton(TimeProvider.System);
+#pragma warning restore RS0030
         services.TryAddSingleton<IJobSchedulerClient, JobSchedulerClient>();
         return services;
     }

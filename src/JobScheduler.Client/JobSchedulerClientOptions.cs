@@ -17,7 +17,7 @@ public sealed class JobSchedulerClientOptions
     /// <summary>Owner recorded on the jobs this client creates. Default <c>anonymous</c>.</summary>
     public string Owner { get; set; } = "anonymous";
 
-    /// <summary>Longest single wait of <see cref="IJobSchedulerClient.WaitForCompletionAsync"/>'s long poll. Default 20 s (below Orleans' 30 s response timeout).</summary>
+    /// <summary>Longest single wait of the long polls of <see cref="IJobSchedulerClient.WaitForCompletionAsync"/> and <see cref="IJobSchedulerClient.WaitForDagRunAsync"/>. Default 20 s (below Orleans' 30 s response timeout).</summary>
     public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace JobScheduler.Api;
+
+/// <summary><c>/api/dag-runs</c>: one run of a DAG with every step's state, cancel, and retry from the failed steps.</summary>
+public static class DagRunsApi
+{
+    public static RouteGroupBuilder MapDagRunsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/dag-runs").WithTags("DAGs");
+        group.MapGet("/{runId}", GetDagRun).WithName("GetDagRun")
+            .WithSummary("A DAG run with each step's state, execution id and outputs.");
+        group.MapPost("/{runId}/cancel", CancelDagRun).WithName("CancelDagRun")
+            .WithSummary("Cancel the running steps (killing their process trees) and skip the steps not started.");
+        group.MapPost("/{runId}/retry", RetryDagRun).WithName("RetryDagRun")
+            .WithSummary("Re-run a failed or cancelled run from its failed steps; succeeded steps keep their results and outputs.");
+        return group;
+    }
+
+    public static async Task<Results<Ok<DagRunInfo>, ProblemHttpResult>> GetDagRun(string runId, IGrainFactory grains) =>
+        await grains.GetGrain<IDagRunGrain>(runId).GetAsync() is { } run ? TypedResults.Ok(run) : Problems.NotFound("DAG run", runId);
+
+    public static async Task<Results<Ok<DagRunInfo>, ProblemHttpResult>> CancelDagRun(string runId, IGrainFactory grains) =>
+        await grains.GetGrain<IDagRunGrain>(runId).CancelAsync() is { } run ? TypedResults.Ok(run) : Problems.NotFound("DAG run", runId);
+
+    /// <summary>409 with the reason when the run is not one that can be retried (it runs, or it succeeded).</summary>
+    public static async Task<Results<Ok<DagRunInfo>, ProblemHttpResult>> RetryDagRun(string runId, IGrainFactory grains)
+    {
+        var result = await grains.GetGrain<IDagRunGrain>(runId).RetryAsync();
+        if (result.NotFound)
+        {
+            return Problems.NotFound("DAG run", runId);
+        }
+        return result.IsValid
+            ? TypedResults.Ok(result.Run!)
+            : Problems.Validation(StatusCodes.Status409Conflict, result.Errors, "The DAG run cannot be retried.");
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace JobScheduler.Api;
+
+/// <summary>
+/// <c>/api/dags</c>: create or replace, read, list, delete, pause, resume, trigger, and a DAG's runs (SPEC §6). The
+/// caller's identity is the <c>X-User</c> header, as for jobs.
+/// </summary>
+public static class DagsApi
+{
+    public static RouteGroupBuilder MapDagsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/dags").WithTags("DAGs");
+        group.MapPut("/{id}", PutDag).WithName("PutDag")
+            .WithSummary("Create or replace the DAG with this id (idempotent); a cycle or a bad step is refused and nothing is stored.")
+            .Accepts<DagSpec>("application/json");
+        group.MapGet("/", ListDags).WithName("ListDags").WithSummary("List DAGs by owner, state and tag, ordered by id.");
+        group.MapGet("/{id}", GetDag).WithName("GetDag").WithSummary("Read a DAG.");
+        group.MapDelete("/{id}", DeleteDag).WithName("DeleteDag").WithSummary("Delete a DAG and its finished runs; running runs finish.");
+        group.MapPost("/{id}/pause", PauseDag).WithName("PauseDag").WithSummary("Stop starting scheduled runs until resumed.");
+        group.MapPost("/{id}/resume", ResumeDag).WithName("ResumeDag").WithSummary("Start scheduled runs again, from the next fire time after now.");
+        group.MapPost("/{id}/trigger", TriggerDag).WithName("TriggerDag")
+            .WithSummary("Start a run now, optionally with parameters; an Idempotency-Key header makes a retried request start it once.")
+            .Accepts<DagTriggerOptions>("application/json");
+        group.MapGet("/{id}/runs", ListDagRuns).WithName("ListDagRuns").WithSummary("A DAG's runs, latest scheduled first.");
+        return group;
+    }
+
+    public static async Task<Results<Ok<DagInfo>, Created<DagInfo>, ProblemHttpResult>> PutDag(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var (spec, problem) = await RequestBody.ReadAsync<DagSpec>(request, required: true);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var result = await grains.GetGrain<IDagGrain>(id).PutAsync(spec!, JobsApi.UserOf(request), createOnly: false);
+        if (!result.IsValid)
+        {
+            return WriteProblem(id, result);
+        }
+        return result.Created ? TypedResults.Created($"/api/dags/{id}", result.Dag) : TypedResults.Ok(result.Dag);
+    }
+
+    public static async Task<Results<Ok<Page<DagInfo>>, ProblemHttpResult>> ListDags(
+        IGrainFactory grains, string? owner, string? state, string? tag, string? limit, string? cursor)
+    {
+        var errors = new List<FieldError>();
+        var dagState = Query.ParseEnum<JobState>(state, "state", errors);
+        var pageSize = Query.ParseLimit(limit, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, errors);
+        }
+        try
+        {
+            var page = await grains.GetGrain<IDagQueryGrain>(0).QueryDagsAsync(new DagQuery
+            {
+                Owner = owner,
+                State = dagState,
+                Tag = tag,
+                Limit = pageSize,
+                Cursor = cursor,
+            });
+            return TypedResults.Ok(page);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, [new("cursor", ex.Message)]);
+        }
+    }
+
+    public static async Task<Results<Ok<DagInfo>, ProblemHttpResult>> GetDag(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IDagGrain>(id).GetAsync() is { } dag ? TypedResults.Ok(dag) : Problems.NotFound("DAG", id);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteDag(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IDagGrain>(id).DeleteAsync() ? TypedResults.NoContent() : Problems.NotFound("DAG", id);
+
+    public static async Task<Results<Ok<DagInfo>, ProblemHttpResult>> PauseDag(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IDagGrain>(id).PauseAsync() is { } dag ? TypedResults.Ok(dag) : Problems.NotFound("DAG", id);
+
+    public static async Task<Results<Ok<DagInfo>, ProblemHttpResult>> ResumeDag(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IDagGrain>(id).ResumeAsync() is { } dag ? TypedResults.Ok(dag) : Problems.NotFound("DAG", id);
+
+    public static async Task<Results<Accepted<DagRunInfo>, ProblemHttpResult>> TriggerDag(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var (options, problem) = await RequestBody.ReadAsync<DagTriggerOptions>(request, required: false);
+        if (problem is not null)
+        {
+            return (ProblemHttpResult)problem;
+        }
+        var key = request.Headers[JobsApi.IdempotencyKeyHeader].FirstOrDefault();
+        var result = await grains.GetGrain<IDagGrain>(id).TriggerAsync(options, key);
+        if (!result.IsValid || result.NotFound)
+        {
+            // The key travels in a header; its error is named after it.
+            return WriteProblem(id, result with
+            {
+                Errors = [.. result.Errors.Select(e => e.Field == "idempotencyKey" ? e with { Field = JobsApi.IdempotencyKeyHeader } : e)],
+            });
+        }
+        var run = result.Run!;
+        return TypedResults.Accepted($"/api/dag-runs/{run.Id}", run);
+    }
+
+    public static async Task<Results<Ok<Page<DagRunInfo>>, ProblemHttpResult>> ListDagRuns(
+        string id, IGrainFactory grains, string? state, string? from, string? to, string? limit, string? cursor)
+    {
+        var errors = new List<FieldError>();
+        var runState = Query.ParseEnum<DagRunState>(state, "state", errors);
+        var fromInstant = Query.ParseInstant(from, "from", errors);
+        var toInstant = Query.ParseInstant(to, "to", errors);
+        var pageSize = Query.ParseLimit(limit, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, errors);
+        }
+        try
+        {
+            var page = await grains.GetGrain<IDagGrain>(id).ListRunsAsync(new DagRunQuery
+            {
+                State = runState,
+                From = fromInstant,
+                To = toInstant,
+                Limit = pageSize,
+                Cursor = cursor,
+            });
+            return page is null ? Problems.NotFound("DAG", id) : TypedResults.Ok(page);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Validation(StatusCodes.Status400BadRequest, [new("cursor", ex.Message)]);
+        }
+    }
+
+    private static ProblemHttpResult WriteProblem(string id, DagWriteResult result)
+    {
+        if (result.NotFound)
+        {
+            return Problems.NotFound("DAG", id);
+        }
+        return result.Conflict
+            ? Problems.Validation(StatusCodes.Status409Conflict, result.Errors, "The DAG already exists.")
+            : Problems.Validation(StatusCodes.Status422UnprocessableEntity, result.Errors, "The DAG definition is not valid.");
+    }
+}

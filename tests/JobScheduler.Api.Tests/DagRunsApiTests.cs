@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using static JobScheduler.Api.Tests.DagBodies;
+using static JobScheduler.Api.Tests.DagRest;
+
+namespace JobScheduler.Api.Tests;
+
+/// <summary>DAG runs over real HTTP: order, fan-out, failure and its clean-up, outputs, waits, cancel and retry.</summary>
+public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixture<CommandsEnabledServer>
+{
+    private HttpClient Http => server.Http;
+
+    [Fact]
+    public async Task Chain_RunsEachStepAfterTheOneBefore()
+    {
+        await server.PutDagAsync("chain", Manual(Noop("a"), Noop("b", "a"), Noop("c", "b")));
+
+        var runId = await server.TriggerDagAsync("chain");
+        var run = await server.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal("chain", run.GetProperty("dagId").GetString());
+        Assert.NotEqual(JsonValueKind.Null, run.GetProperty("finishedAt").ValueKind);
+        var (a, b, c) = (Step(run, "a"), Step(run, "b"), Step(run, "c"));
+        Assert.All(new[] { a, b, c }, s => Assert.Equal("succeeded", s.GetProperty("state").GetString()));
+        Assert.True(b.GetProperty("startedAt").GetDateTimeOffset() >= a.GetProperty("finishedAt").GetDateTimeOffset());
+        Assert.True(c.GetProperty("startedAt").GetDateTimeOffset() >= b.GetProperty("finishedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task FanOutFanIn_FiftyParallelSteps_AllSucceed_AndEachExecutionIsReadable()
+    {
+        var middle = Enumerable.Range(0, 50).Select(i => $"part-{i:00}").ToArray();
+        await server.PutDagAsync("fan", Manual([Noop("split"), .. middle.Select(id => Noop(id, "split")), Noop("join", middle)]));
+
+        var runId = await server.TriggerDagAsync("fan");
+        var run = await server.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        var steps = run.GetProperty("steps").EnumerateArray().ToArray();
+        Assert.Equal(52, steps.Length);
+        var joinStarted = Step(run, "join").GetProperty("startedAt").GetDateTimeOffset();
+        foreach (var step in steps)
+        {
+            var id = step.GetProperty("id").GetString()!;
+            Assert.Equal("succeeded", step.GetProperty("state").GetString());
+            var executionId = step.GetProperty("executionId").GetString();
+            using var response = await Http.GetAsync($"/api/executions/{executionId}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var execution = await response.JsonAsync();
+            Assert.Equal("succeeded", execution.GetProperty("state").GetString());
+            Assert.Equal(runId, execution.GetProperty("dagRunId").GetString());
+            Assert.Equal(id, execution.GetProperty("stepId").GetString());
+            if (id.StartsWith("part-", StringComparison.Ordinal))
+            {
+                Assert.True(joinStarted >= step.GetProperty("finishedAt").GetDateTimeOffset(), $"join started before {id} finished");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FailingStep_FailsTheRun_SkipsItsDependants_AndRunsTheAnyFailedCleanUp()
+    {
+        await server.PutDagAsync("fails", Manual(
+            Shell("extract", "echo broken >&2; exit 3"),
+            Noop("transform", "extract"),
+            Noop("load", "transform"),
+            Noop("audit"),
+            With(Noop("cleanup", "load", "audit"), "\"condition\":\"anyFailed\"")));
+
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("fails"));
+
+        Assert.Equal("failed", run.GetProperty("state").GetString());
+        Assert.Equal("failed", StateOf(run, "extract"));
+        Assert.Equal("skipped", StateOf(run, "transform"));
+        Assert.Equal("skipped", StateOf(run, "load"));
+        Assert.Equal("succeeded", StateOf(run, "audit"));
+        Assert.Equal("succeeded", StateOf(run, "cleanup"));
+        Assert.False(Step(run, "transform").TryGetProperty("executionId", out _), "a skipped step has no execution");
+        var execution = await (await Http.GetAsync($"/api/executions/{Step(run, "extract").GetProperty("executionId").GetString()}")).JsonAsync();
+        Assert.Equal(3, execution.GetProperty("attempts")[0].GetProperty("exitCode").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnyFailedCleanUp_IsSkippedWhenNothingFailed()
+    {
+        await server.PutDagAsync("no-failure", Manual(Noop("work"), With(Noop("cleanup", "work"), "\"condition\":\"anyFailed\"")));
+
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("no-failure"));
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal("skipped", StateOf(run, "cleanup"));
+    }
+
+    [Fact]
+    public async Task ContinueOnFailure_LetsTheDependantsRun_AndTheRunSucceeds()
+    {
+        await server.PutDagAsync("tolerant", Manual(
+            With(Shell("optional", "exit 1"), "\"continueOnFailure\":true"),
+            Noop("next", "optional"),
+            Noop("last", "next")));
+
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("tolerant"));
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal("failed", StateOf(run, "optional"));
+        Assert.Equal("succeeded", StateOf(run, "next"));
+        Assert.Equal("succeeded", StateOf(run, "last"));
+    }
+
+    [Fact]
+    public async Task Outputs_ArePassedToDependants_AndShownOnTheRun()
+    {
+        await server.PutDagAsync("outputs", Manual(
+            Shell("extract", """echo file=out.csv >> "$JOBSCHEDULER_OUTPUT"; echo rows=42 >> "$JOBSCHEDULER_OUTPUT" """),
+            Shell("transform", """test "$JOBSCHEDULER_UPSTREAM_EXTRACT_FILE" = out.csv && test "$JOBSCHEDULER_UPSTREAM_EXTRACT_ROWS" = 42""", "extract")));
+
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("outputs"));
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal("succeeded", StateOf(run, "transform"));
+        var outputs = Step(run, "extract").GetProperty("outputs");
+        Assert.Equal("out.csv", outputs.GetProperty("file").GetString());
+        Assert.Equal("42", outputs.GetProperty("rows").GetString());
+    }
+
+    [Fact]
+    public async Task WaitForJob_WaitsUntilThatJobRuns_ThenTheStepRunsAndTheRunSucceeds()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/nightly-export", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        await server.PutDagAsync("waits", Manual(
+            Noop("prepare"),
+            With(Noop("load", "prepare"), "\"waitFor\":{\"job\":\"nightly-export\",\"within\":\"PT1H\",\"timeout\":\"PT30S\"}")));
+
+        var runId = await server.TriggerDagAsync("waits");
+        var waiting = await server.WaitForStepAsync(runId, "load", "waiting");
+        Assert.False(waiting.TryGetProperty("executionId", out _), "a waiting step has no execution yet");
+        var exported = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/nightly-export/trigger", null)).JsonAsync()).GetProperty("id").GetString();
+        var run = await server.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal("succeeded", StateOf(run, "load"));
+        Assert.Equal(exported, Step(run, "load").GetProperty("waitedFor").GetString());
+    }
+
+    [Fact]
+    public async Task WaitForJob_ThatNeverRuns_FailsTheStepAtItsTimeout()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/never-runs", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        await server.PutDagAsync("waits-in-vain", Manual(
+            With(Noop("load"), "\"waitFor\":{\"job\":\"never-runs\",\"within\":\"PT1H\",\"timeout\":\"PT1S\"}"),
+            Noop("report", "load")));
+
+        var started = Stopwatch.StartNew();
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("waits-in-vain"));
+
+        Assert.Equal("failed", run.GetProperty("state").GetString());
+        Assert.Equal("failed", StateOf(run, "load"));
+        Assert.Contains("timed out", Step(run, "load").GetProperty("reason").GetString());
+        Assert.Equal("skipped", StateOf(run, "report"));
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Cancel_OfARunningRun_KillsTheStepAndEndsCancelledWithinASecond()
+    {
+        await server.PutDagAsync("cancelled", Manual(Shell("sleepy", "sleep 30"), Noop("after", "sleepy")));
+        var runId = await server.TriggerDagAsync("cancelled");
+        var executionId = (await server.WaitForStepAsync(runId, "sleepy", "running")).GetProperty("executionId").GetString()!;
+        await WaitForAttemptAsync(executionId);
+
+        var clock = Stopwatch.StartNew();
+        var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/cancel", null);
+        var run = await server.WaitForRunAsync(runId);
+        var elapsed = clock.Elapsed;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("cancelled", run.GetProperty("state").GetString());
+        Assert.True(elapsed < TimeSpan.FromSeconds(1.5), $"the run took {elapsed} to end after the cancel");
+        Assert.Equal("cancelled", StateOf(run, "sleepy"));
+        Assert.Contains(StateOf(run, "after"), new[] { "skipped", "cancelled" });
+        Assert.False(Step(run, "after").TryGetProperty("executionId", out _), "the step after the cancelled one never ran");
+        var execution = await (await Http.GetAsync($"/api/executions/{executionId}")).JsonAsync();
+        Assert.Equal("cancelled", execution.GetProperty("state").GetString());
+        Assert.Equal("cancelled", execution.GetProperty("attempts")[0].GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task RetryFromFailed_RerunsOnlyTheFailedStepAndItsDependants()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"jobscheduler-dag-marker-{Guid.NewGuid():n}");
+        try
+        {
+            await server.PutDagAsync("retried", Manual(
+                Noop("first"),
+                Noop("aside"),
+                Shell("check", $"test -f '{marker}'", "first"),
+                Noop("after", "check")));
+            var runId = await server.TriggerDagAsync("retried");
+            var failed = await server.WaitForRunAsync(runId);
+            Assert.Equal("failed", failed.GetProperty("state").GetString());
+            Assert.Equal("skipped", StateOf(failed, "after"));
+
+            await File.WriteAllTextAsync(marker, "");
+            var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/retry", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(runId, (await response.JsonAsync()).GetProperty("id").GetString());
+            var retried = await server.WaitForRunAsync(runId);
+
+            Assert.Equal("succeeded", retried.GetProperty("state").GetString());
+            Assert.Equal(1, retried.GetProperty("retries").GetInt32());
+            foreach (var kept in new[] { "first", "aside" })
+            {
+                Assert.Equal(ExecutionOf(failed, kept), ExecutionOf(retried, kept));
+                Assert.Equal(1, Step(retried, kept).GetProperty("tries").GetInt32());
+            }
+            Assert.NotEqual(ExecutionOf(failed, "check"), ExecutionOf(retried, "check"));
+            Assert.Equal(2, Step(retried, "check").GetProperty("tries").GetInt32());
+            Assert.Equal("succeeded", StateOf(retried, "after"));
+            var firstTry = await (await Http.GetAsync($"/api/executions/{ExecutionOf(failed, "check")}")).JsonAsync();
+            Assert.Equal("failed", firstTry.GetProperty("state").GetString());
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
+    public async Task Retry_OfASucceededRun_IsAConflictSayingWhy()
+    {
+        await server.PutDagAsync("done-once", Manual(Noop("a")));
+        var runId = await server.TriggerDagAsync("done-once");
+        await server.WaitForRunAsync(runId);
+
+        var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/retry", null);
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
+        Assert.Equal("succeeded", (await server.GetRunAsync(runId)).GetProperty("state").GetString());
+    }
+
+    private static string ExecutionOf(JsonElement run, string stepId) => Step(run, stepId).GetProperty("executionId").GetString()!;
+
+    /// <summary>Until the step's process has started, a cancel has nothing to kill; the test is about killing it.</summary>
+    private async Task WaitForAttemptAsync(string executionId)
+    {
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        while (true)
+        {
+            var execution = await server.Sdk.GetExecutionAsync(executionId);
+            if (execution is { State: ExecutionState.Running, Attempts.Length: > 0 })
+            {
+                return;
+            }
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"execution {executionId} never started: {execution?.State}");
+            await Task.Delay(50);
+        }
+    }
+}

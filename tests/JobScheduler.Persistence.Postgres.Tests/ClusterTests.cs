@@ -40,6 +40,130 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal("finished\n", attempt.GetProperty("output").GetString());
     }
 
+    /// <summary>
+    /// A fan-out DAG (split → 20 parts of 3 s each → join) over three silos; once the parts run, the silo running the most
+    /// of them dies with them (SIGKILL of its process tree, a lost machine). It may also have held the run, the DAG, the
+    /// ledger or some executions. The run still succeeds: every step once, the parts it ran re-run as lost elsewhere.
+    /// </summary>
+    [Fact]
+    public async Task SiloKilledMidDagRun_TheRunSucceeds_EveryStepSucceedsOnce_LostPartsReRunElsewhere()
+    {
+        var silos = Enumerable.Range(0, 3)
+            .Select(_ => ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo", "--JobScheduler:Node:CpuMillis=2000", "--JobScheduler:Node:MemoryMb=4000"))
+            .ToList();
+        await using var api = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Api");
+        var markers = Directory.CreateTempSubdirectory("jobscheduler-dag-markers-").FullName;
+        try
+        {
+            foreach (var silo in silos)
+            {
+                await silo.StartAsync();
+            }
+            await api.StartAsync();
+            await api.EventuallyAsync(async () => (await NodesAsync(api)).Count(n => n.GetProperty("state").GetString() == "active") == 3 ? "ok" : null, Patience, "three active nodes");
+
+            // Half a core each: twelve parts fit on the three nodes at once, the other eight wait for capacity.
+            var parts = Enumerable.Range(0, 20).Select(i => $"part-{i:00}").ToArray();
+            await api.SendJsonAsync(HttpMethod.Put, "/api/dags/fan", DagKillAndRestart.Manual(
+            [
+                DagKillAndRestart.MarkedStep("split", markers),
+                .. parts.Select(id => DagKillAndRestart.MarkedStep(id, markers,
+                    then: $"sleep 3; echo \"done $JOBSCHEDULER_ATTEMPT\" >> '{Path.Combine(markers, id)}.done'",
+                    dependsOn: ["split"], resources: new { cpuMillis = 500, memoryMb = 50 })),
+                DagKillAndRestart.MarkedStep("join", markers, dependsOn: parts),
+            ]));
+            var runId = await DagKillAndRestart.TriggerAsync(api, "fan");
+
+            // The victim: the node with the most parts whose command has started (its marker written) and not ended.
+            var victimParts = await api.EventuallyAsync(() => PartsRunningOnOneNodeAsync(api, runId, parts, markers), Patience, "parts running");
+            var downId = victimParts.Node;
+            var victim = silos.Single(s => s.NodeId == downId);
+            await victim.KillAsync(withItsCommands: true);
+            var killedAt = DateTimeOffset.UtcNow;
+            // Those that had not ended by then died with it (a part may have ended while the victim was being chosen).
+            var orphaned = victimParts.Steps.Where(id => DagKillAndRestart.MarkerLines(markers, $"{id}.done").Length == 0).ToHashSet();
+            Assert.NotEmpty(orphaned);
+
+            var run = await api.EventuallyAsync(async () =>
+                await api.GetJsonAsync($"/api/dag-runs/{runId}") is var r && r.GetProperty("state").GetString() != "running" ? (JsonElement?)r : null,
+                Patience, "the run to finish after the silo died");
+            Assert.Equal("succeeded", run.GetProperty("state").GetString());
+            Assert.All(run.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", s.GetProperty("state").GetString()));
+
+            var rerunDelays = new List<TimeSpan>();
+            foreach (var stepId in parts.Prepend("split").Append("join"))
+            {
+                var execution = await api.GetJsonAsync($"/api/executions/{DagKillAndRestart.ExecutionIdOf(run, stepId)}");
+                var attempts = execution.GetProperty("attempts").EnumerateArray().ToArray();
+                var outcomes = DagKillAndRestart.Outcomes(execution);
+                // Succeeded once, by its last attempt, on a surviving node (or on the victim before it died); any attempt
+                // before it was lost with the victim.
+                Assert.Equal("succeeded", execution.GetProperty("state").GetString());
+                Assert.Equal([.. Enumerable.Repeat("lost", attempts.Length - 1), "succeeded"], outcomes);
+                Assert.All(attempts[..^1], a => Assert.Equal(downId, a.GetProperty("node").GetString()));
+                Assert.True(attempts[^1].GetProperty("node").GetString() != downId || attempts[^1].GetProperty("finishedAt").GetDateTimeOffset() < killedAt,
+                    $"{stepId} succeeded on the killed node {downId} after it was killed at {killedAt:O}: {execution}");
+                if (orphaned.Contains(stepId))
+                {
+                    Assert.Equal(["lost", "succeeded"], outcomes);
+                    rerunDelays.Add(attempts[1].GetProperty("startedAt").GetDateTimeOffset() - killedAt);
+                }
+                // Every start the step's command made is an attempt the scheduler recorded (a lost one may have died before
+                // its command's first line), the last one started, and only one ran to its end.
+                var starts = DagKillAndRestart.MarkerLines(markers, stepId);
+                Assert.Equal(starts.Length, starts.Distinct().Count());
+                Assert.Subset(attempts.Select(a => $"attempt {a.GetProperty("number").GetInt32()}").ToHashSet(), starts.ToHashSet());
+                Assert.Equal($"attempt {attempts.Length}", starts[^1]);
+                if (stepId.StartsWith("part-", StringComparison.Ordinal))
+                {
+                    // A lost attempt's command may have reached its end just as its node died (at least once), never a
+                    // second succeeded one.
+                    var ends = DagKillAndRestart.MarkerLines(markers, $"{stepId}.done");
+                    Assert.Equal($"done {attempts.Length}", ends[^1]);
+                    Assert.All(ends[..^1], line => Assert.Contains(line, attempts[..^1].Select(a => $"done {a.GetProperty("number").GetInt32()}")));
+                }
+            }
+            Assert.NotEmpty(rerunDelays);
+            Assert.All(rerunDelays, d => Assert.True(d < TimeSpan.FromSeconds(30), $"a lost part was re-run {d} after the kill"));
+            Console.WriteLine($"Lost parts re-ran {string.Join(", ", rerunDelays.Select(d => $"{d.TotalSeconds:0.0} s"))} after the SIGKILL.");
+
+            var joinStarted = DagKillAndRestart.Step(run, "join").GetProperty("startedAt").GetDateTimeOffset();
+            Assert.All(parts, id => Assert.True(joinStarted >= DagKillAndRestart.Step(run, id).GetProperty("finishedAt").GetDateTimeOffset(), $"join started before {id} finished"));
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+            Directory.Delete(markers, recursive: true);
+        }
+    }
+
+    private sealed record PartsOnNode(string Node, string[] Steps);
+
+    /// <summary>
+    /// The node running the most of <paramref name="parts"/> whose command has started and not ended (by their markers),
+    /// with those parts; null while none runs.
+    /// </summary>
+    private static async Task<PartsOnNode?> PartsRunningOnOneNodeAsync(ServerProcess api, string runId, string[] parts, string markers)
+    {
+        var run = await api.GetJsonAsync($"/api/dag-runs/{runId}");
+        var running = new List<(string Node, string Step)>();
+        foreach (var id in parts.Where(id => DagKillAndRestart.StateOf(run, id) == "running"
+            && DagKillAndRestart.MarkerLines(markers, id).Length == 1 && DagKillAndRestart.MarkerLines(markers, $"{id}.done").Length == 0))
+        {
+            var execution = await api.GetJsonAsync($"/api/executions/{DagKillAndRestart.ExecutionIdOf(run, id)}");
+            if (DagKillAndRestart.Outcomes(execution) is ["none"])
+            {
+                running.Add((execution.GetProperty("attempts")[0].GetProperty("node").GetString()!, id));
+            }
+        }
+        return running.GroupBy(p => p.Node).OrderByDescending(g => g.Count()).FirstOrDefault() is { } most
+            ? new PartsOnNode(most.Key, [.. most.Select(p => p.Step)])
+            : null;
+    }
+
     private static async Task<JsonElement[]> NodesAsync(ServerProcess api) =>
         [.. (await api.GetJsonAsync("/api/nodes")).GetProperty("items").EnumerateArray()];
 

@@ -15,7 +15,7 @@ public sealed record ExecutionInfo
     [Id(5)] public DateTimeOffset? FinishedAt { get; init; }
     [Id(6)] public AttemptInfo[] Attempts { get; init; } = [];
 
-    /// <summary><c>schedule</c> for a scheduled fire, <c>manual</c> for a trigger.</summary>
+    /// <summary><c>schedule</c> for a scheduled fire, <c>manual</c> for a trigger, <c>dag</c> for a DAG step.</summary>
     [Id(7)] public string Trigger { get; init; } = "schedule";
 
     /// <summary>When the next attempt starts while <see cref="State"/> is <c>retrying</c>.</summary>

@@ -188,6 +188,11 @@ public sealed partial class DagGrain(
 
     public Task RunFinishedAsync(string runId, DagRunState runState)
     {
+        if (Dag is null)
+        {
+            // The DAG was deleted while this run went on: its history goes now that it has finished.
+            return GrainFactory.GetGrain<IDagRunGrain>(runId).ForgetAsync();
+        }
         _runs.Finished(runId);
         if (runState == DagRunState.Succeeded && ExecutionId.ScheduledAtOf(runId) is { } scheduledAt)
         {

@@ -24,7 +24,7 @@ public sealed partial class DagRunGrain(
     private DagRunProgress? _progress;
     private StepLauncher? _launcher;
     private DagRunWriter? _writer;
-    private IGrainTimer? _waitTimer;
+    private WaitDeadlineTimer? _waitTimer;
 
     private DagRunInfo? Run => state.State.Run;
 
@@ -81,22 +81,17 @@ public sealed partial class DagRunGrain(
 
     public Task<DagRunInfo?> GetAsync() => Task.FromResult(Run);
 
-    public async Task StepFinishedAsync(string stepId, ExecutionInfo execution)
-    {
-        if (_progress?.Finish(stepId, execution) == true)
-        {
-            await AdvanceAsync([stepId]);
-        }
-    }
+    public Task StepFinishedAsync(string stepId, ExecutionInfo execution) =>
+        _progress?.Finish(stepId, execution) == true ? GuardAsync(() => AdvanceAsync([stepId])) : Task.CompletedTask;
 
-    public async Task WaitSatisfiedAsync(string stepId, string satisfiedBy)
-    {
-        if (_progress?.Satisfy(stepId, satisfiedBy) == true)
-        {
-            var finished = await StartStepsAsync([stepId]);
-            await (finished.Count > 0 ? AdvanceAsync(finished) : SettleAsync());
-        }
-    }
+    public Task WaitSatisfiedAsync(string stepId, string satisfiedBy) =>
+        _progress?.Satisfy(stepId, satisfiedBy) == true
+            ? GuardAsync(async () =>
+            {
+                var finished = await StartStepsAsync([stepId]);
+                await (finished.Count > 0 ? AdvanceAsync(finished) : SettleAsync());
+            })
+            : Task.CompletedTask;
 
     public async Task<DagRunInfo?> CancelAsync()
     {
@@ -167,6 +162,9 @@ public sealed partial class DagRunGrain(
         {
             return false;
         }
+        // The steps' executions go with the run (their rows are history of this run only).
+        await Task.WhenAll(Run.Steps.Where(s => s.ExecutionId is not null)
+            .Select(s => GrainFactory.GetGrain<IExecutionGrain>(s.ExecutionId!).ForgetAsync()));
         try
         {
             await state.ClearStateAsync();
@@ -187,15 +185,16 @@ public sealed partial class DagRunGrain(
 
     private async Task RecoverAsync()
     {
-        var running = _progress!.Running.Select(s => s.Id).ToList();
-        foreach (var (stepId, execution) in await _launcher!.StartAsync(_progress, running))
-        {
-            _progress.Finish(stepId, execution);
-        }
+        await _launcher!.AttachAsync(_progress!, [.. _progress!.Running.Select(s => s.Id)]);
+        var satisfied = new List<string>();
         foreach (var waiting in _progress.Waiting.Select(s => s.Id).ToList())
         {
-            await SubscribeAsync(waiting);
+            if (await _launcher.SubscribeAsync(_progress, waiting, clock.Now))
+            {
+                satisfied.Add(waiting);
+            }
         }
+        await StartStepsAsync(satisfied);
         await AdvanceAsync(null);
     }
 
@@ -209,7 +208,7 @@ public sealed partial class DagRunGrain(
             var next = new List<string>();
             foreach (var stepId in decisions.Wait)
             {
-                if (await SubscribeAsync(stepId))
+                if (await _launcher!.SubscribeAsync(_progress, stepId, clock.Now))
                 {
                     start.Add(stepId);
                 }
@@ -229,46 +228,8 @@ public sealed partial class DagRunGrain(
         await SettleAsync();
     }
 
-    /// <summary>
-    /// Subscribes a waiting step; true when what it waits for already happened and it should start now. A step waiting
-    /// for a job or DAG that does not exist fails.
-    /// </summary>
-    private async Task<bool> SubscribeAsync(string stepId)
-    {
-        var progress = _progress!;
-        var answer = await _launcher!.SubscribeAsync(progress, stepId);
-        if (!answer.Exists)
-        {
-            var waitFor = progress.Spec(stepId).WaitFor!;
-            progress.FailWaits(clock.Now, stepId, waitFor.Job is { } job ? $"waitFor: there is no job '{job}'" : $"waitFor: there is no DAG '{waitFor.Dag}'");
-            return false;
-        }
-        return answer.SatisfiedBy is { } by && progress.Satisfy(stepId, by);
-    }
-
-    /// <summary>Starts <paramref name="stepIds"/>; returns those whose execution turned out to be finished already (applied).</summary>
-    private async Task<IReadOnlyList<string>> StartStepsAsync(IReadOnlyList<string> stepIds)
-    {
-        if (stepIds.Count == 0)
-        {
-            return [];
-        }
-        var now = clock.Now;
-        foreach (var stepId in stepIds)
-        {
-            _progress!.Start(stepId, now);
-        }
-        Publish();
-        var finished = new List<string>();
-        foreach (var (stepId, execution) in await _launcher!.StartAsync(_progress!, stepIds))
-        {
-            if (_progress!.Finish(stepId, execution))
-            {
-                finished.Add(stepId);
-            }
-        }
-        return finished;
-    }
+    private Task<IReadOnlyList<string>> StartStepsAsync(IReadOnlyList<string> stepIds) =>
+        _launcher!.StartAsync(_progress!, stepIds, clock.Now, Publish);
 
     /// <summary>Records the steps' states; ends the run once every step is done (announced only once stored).</summary>
     private async Task SettleAsync()
@@ -283,11 +244,11 @@ public sealed partial class DagRunGrain(
         if (outcome is not { } end)
         {
             ArmWaitTimer();
-            WriteInBackground();
+            // Another activation wrote after this one, or storage stayed away: step aside; the row is the truth.
+            Writer.WriteInBackground(DeactivateOnIdle);
             return;
         }
-        _waitTimer?.Dispose();
-        _waitTimer = null;
+        _waitTimer?.Disarm();
         await Writer.WriteAsync();
         _done.TrySetResult(Run!);
         LogRunFinished(RunId, end);
@@ -297,45 +258,10 @@ public sealed partial class DagRunGrain(
     /// <summary>Copies the steps' states into the stored run without ending it.</summary>
     private void Publish() => state.State.Run = Run! with { Steps = _progress!.Snapshot() };
 
-    private void WriteInBackground() => _ = WriteLoggedAsync();
-
-    private async Task WriteLoggedAsync()
-    {
-        try
-        {
-            await Writer.WriteAsync();
-        }
-        catch (InconsistentStateException ex)
-        {
-            // Another activation of this run wrote after us: it owns the run now.
-            LogSuperseded(ex, RunId);
-            DeactivateOnIdle();
-        }
-        catch (Exception ex)
-        {
-            // Storage stayed away: deactivate; the recovery sweep re-activates the run from its row once storage is back.
-            LogWriteFailed(ex, RunId);
-            DeactivateOnIdle();
-        }
-    }
-
     /// <summary>Keeps a timer (and so the activation) for the earliest <c>waitFor</c> deadline while a step waits.</summary>
-    private void ArmWaitTimer()
-    {
-        _waitTimer?.Dispose();
-        _waitTimer = null;
-        if (_progress!.NextWaitDeadline is not { } deadline)
-        {
-            return;
-        }
-        var due = deadline - clock.Now;
-        _waitTimer = this.RegisterGrainTimer(
-            static (self, _) => self.OnWaitDeadlineAsync(),
-            this,
-            new GrainTimerCreationOptions { DueTime = due < TimeSpan.Zero ? TimeSpan.Zero : due, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
-    }
+    private void ArmWaitTimer() => (_waitTimer ??= new WaitDeadlineTimer(this, OnWaitDeadlineAsync)).Arm(_progress!.NextWaitDeadline, clock.Now);
 
-    private async Task OnWaitDeadlineAsync()
+    private Task OnWaitDeadlineAsync() => GuardAsync(async () =>
     {
         if (_progress!.FailWaits(clock.Now) is { Count: > 0 } failed)
         {
@@ -344,6 +270,24 @@ public sealed partial class DagRunGrain(
         else
         {
             ArmWaitTimer();
+        }
+    });
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, and when it fails (storage or a step's start stayed unreachable through their
+    /// retries) deactivates: the run's row still says running, so the maintenance sweep re-activates it, and the
+    /// re-activation re-attaches to what was started and starts the rest (execution ids are deterministic).
+    /// </summary>
+    private async Task GuardAsync(Func<Task> work)
+    {
+        try
+        {
+            await work();
+        }
+        catch (Exception ex)
+        {
+            LogAdvanceFailed(ex, RunId);
+            DeactivateOnIdle();
         }
     }
 
@@ -355,7 +299,7 @@ public sealed partial class DagRunGrain(
             async _ =>
             {
                 timer?.Dispose();
-                await work();
+                await GuardAsync(work);
             },
             new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
     }
@@ -371,9 +315,6 @@ public sealed partial class DagRunGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "DAG run {RunId} retried from its failed steps ({Steps} step(s) reset)")]
     private partial void LogRunRetried(string runId, int steps);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "DAG run {RunId} was written by another activation; this one steps aside")]
-    private partial void LogSuperseded(Exception exception, string runId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not be saved; it resumes from its row once storage answers")]
-    private partial void LogWriteFailed(Exception exception, string runId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not go on; it resumes from its row when the maintenance sweep re-activates it")]
+    private partial void LogAdvanceFailed(Exception exception, string runId);
 }

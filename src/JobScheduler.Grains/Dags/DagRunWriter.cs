@@ -52,6 +52,37 @@ internal sealed partial class DagRunWriter(IPersistentState<DagRunGrainState> st
         }
     }
 
+    /// <summary>
+    /// Writes without waiting; when the write fails for good — another activation wrote after this one, or storage stayed
+    /// away through every retry — it is logged and <paramref name="onFailure"/> runs (the grain steps aside; its row, and
+    /// a later re-activation from it, are the truth).
+    /// </summary>
+    public void WriteInBackground(Action onFailure) => _ = WriteOrGiveUpAsync(onFailure);
+
+    private async Task WriteOrGiveUpAsync(Action onFailure)
+    {
+        try
+        {
+            await WriteAsync();
+        }
+        catch (InconsistentStateException ex)
+        {
+            LogSuperseded(ex, runId);
+            onFailure();
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(ex, runId);
+            onFailure();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DAG run {RunId} was written by another activation; this one steps aside")]
+    private partial void LogSuperseded(Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not be saved; it resumes from its row once storage answers")]
+    private partial void LogWriteFailed(Exception exception, string runId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "DAG run {RunId} could not be saved (try {Attempt}); retrying in {Backoff}")]
     private partial void LogWriteRetry(Exception exception, string runId, int attempt, TimeSpan backoff);
 }

@@ -15,30 +15,66 @@ internal sealed partial class StepLauncher(string runId, DagRunRequest request, 
     private const int MaxAttempts = 20;
 
     /// <summary>
-    /// Starts the steps <paramref name="progress"/> has just marked running (or re-attaches to their executions after a
-    /// re-activation) and returns the executions as they answered; one already finished is applied by the caller.
+    /// Starts <paramref name="stepIds"/>: marks each as started (its next try) in <paramref name="progress"/>, lets the run
+    /// record that (<paramref name="started"/>), then starts their executions in parallel. Returns the steps whose
+    /// execution turned out to be finished already (a re-attach after a crash), applied to <paramref name="progress"/>.
     /// </summary>
-    public async Task<IReadOnlyList<(string StepId, ExecutionInfo Execution)>> StartAsync(DagRunProgress progress, IEnumerable<string> stepIds)
+    public async Task<IReadOnlyList<string>> StartAsync(DagRunProgress progress, IReadOnlyList<string> stepIds, DateTimeOffset now, Action started)
+    {
+        if (stepIds.Count == 0)
+        {
+            return [];
+        }
+        foreach (var stepId in stepIds)
+        {
+            progress.Start(stepId, now);
+        }
+        started();
+        return await AttachAsync(progress, stepIds);
+    }
+
+    /// <summary>
+    /// Re-attaches to the executions of steps recorded as running (starting one that was never created; starting is
+    /// idempotent) and applies those that finished meanwhile; returns their ids.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AttachAsync(DagRunProgress progress, IReadOnlyList<string> stepIds)
     {
         var starts = stepIds.Select(async stepId =>
         {
-            var step = progress.Step(stepId);
+            var executionId = progress.Step(stepId).ExecutionId!;
             var execution = await WithRetriesAsync(
-                () => grains.GetGrain<IExecutionGrain>(step.ExecutionId!).StartAsync(RequestFor(progress, stepId)), step.ExecutionId!);
+                () => grains.GetGrain<IExecutionGrain>(executionId).StartAsync(RequestFor(progress, stepId)), executionId);
             return (stepId, execution);
         });
-        return await Task.WhenAll(starts);
+        var finished = new List<string>();
+        foreach (var (stepId, execution) in await Task.WhenAll(starts))
+        {
+            if (progress.Finish(stepId, execution))
+            {
+                finished.Add(stepId);
+            }
+        }
+        return finished;
     }
 
-    /// <summary>Subscribes a waiting step with what it waits for.</summary>
-    public Task<WaitAnswer> SubscribeAsync(DagRunProgress progress, string stepId)
+    /// <summary>
+    /// Subscribes a waiting step with the job or DAG it waits for; true when a run that counts exists already and the
+    /// step should start now. A step waiting for a job or DAG that does not exist fails.
+    /// </summary>
+    public async Task<bool> SubscribeAsync(DagRunProgress progress, string stepId, DateTimeOffset now)
     {
         var waitFor = progress.Spec(stepId).WaitFor!;
         var since = progress.WaitSince(waitFor);
         var until = progress.Step(stepId).WaitUntil!.Value;
-        return waitFor.Job is { } job
-            ? grains.GetGrain<IJobGrain>(job).AwaitSuccessAsync(runId, stepId, since, until)
-            : grains.GetGrain<IDagGrain>(waitFor.Dag!).AwaitSuccessAsync(runId, stepId, since, until);
+        var answer = waitFor.Job is { } job
+            ? await grains.GetGrain<IJobGrain>(job).AwaitSuccessAsync(runId, stepId, since, until)
+            : await grains.GetGrain<IDagGrain>(waitFor.Dag!).AwaitSuccessAsync(runId, stepId, since, until);
+        if (!answer.Exists)
+        {
+            progress.FailWaits(now, stepId, waitFor.Job is { } missing ? $"waitFor: there is no job '{missing}'" : $"waitFor: there is no DAG '{waitFor.Dag}'");
+            return false;
+        }
+        return answer.SatisfiedBy is { } by && progress.Satisfy(stepId, by);
     }
 
     /// <summary>Cancels the executions of <paramref name="steps"/> (each kills its process tree) and returns how they ended.</summary>

@@ -83,7 +83,8 @@ public static class DagKillAndRestart
         // The step waiting on it started once, after its second attempt ended.
         Assert.Equal(["attempt 1"], MarkerLines(markers, "last"));
         var slowFinished = slowAttempts[1].GetProperty("finishedAt").GetDateTimeOffset();
-        Assert.True(Step(after, "last").GetProperty("startedAt").GetDateTimeOffset() >= Step(after, "slow").GetProperty("finishedAt").GetDateTimeOffset());
+        Assert.True(Step(after, "last").GetProperty("startedAt").GetDateTimeOffset() >= Step(after, "slow").GetProperty("finishedAt").GetDateTimeOffset(),
+            $"last started before slow finished: {after}");
         var last = await server.GetJsonAsync($"/api/executions/{ExecutionIdOf(after, "last")}");
         Assert.Equal(["succeeded"], Outcomes(last));
         Assert.True(last.GetProperty("attempts")[0].GetProperty("startedAt").GetDateTimeOffset() >= slowFinished,

@@ -117,7 +117,7 @@ try
         var outputs = step.Outputs is { Count: > 0 } ? string.Join(" ", step.Outputs.Select(o => $"{o.Key}={o.Value}")) : "";
         // The step's execution has its attempts and their output, like any job's execution.
         var attempt = step.ExecutionId is null ? null : (await client.GetExecutionAsync(step.ExecutionId, ct))?.Attempts.LastOrDefault();
-        var said = attempt?.Output?.Trim() ?? step.Reason ?? "";
+        var said = (attempt?.Output?.Trim() ?? step.Reason ?? "").ReplaceLineEndings(" | ");
         Console.WriteLine($"  {step.Id,-20} {step.State.ToString().ToLowerInvariant(),-9} {took}  {outputs,-45} {said}");
     }
     Console.WriteLine($"See it over REST: curl http://localhost:5080/api/dag-runs/{run.Id}");

@@ -33,6 +33,33 @@ public sealed class CommandsDisabledTests(CommandsDisabledServer server) : IClas
     }
 
     [Fact]
+    public async Task DagWithACommandStep_IsRefusedNamingTheStep()
+    {
+        var response = await server.Http.SendJsonAsync(HttpMethod.Put, "/api/dags/rce-dag",
+            """{"steps":[{"id":"safe","action":{"kind":"handler","handler":"noop"}},{"id":"rce","action":{"kind":"command","command":"id"},"dependsOn":["safe"]}]}""");
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("JobScheduler:Actions:Command:Enabled", problem.GetProperty("errors").GetProperty("steps[1].action.kind")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync("/api/dags/rce-dag")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MemoryStorage_RunsDagsAsTheDurableStoresDo()
+    {
+        await server.Http.SendJsonAsync(HttpMethod.Put, "/api/dags/in-memory-dag",
+            """{"steps":[{"id":"a","action":{"kind":"handler","handler":"noop"}},{"id":"b","action":{"kind":"handler","handler":"sleep","payload":{"ms":10}},"dependsOn":["a"]}]}""");
+        var runId = (await (await server.Http.SendJsonAsync(HttpMethod.Post, "/api/dags/in-memory-dag/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+
+        var run = await server.Sdk.WaitForDagRunAsync(runId, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(DagRunState.Succeeded, run.State);
+        Assert.Equal("slept 10 ms\n", (await server.Sdk.GetExecutionAsync(run.Steps[1].ExecutionId!))!.Attempts.Single().Output);
+        var runs = await (await server.Http.GetAsync("/api/dags/in-memory-dag/runs")).JsonAsync();
+        Assert.Equal(runId, runs.GetProperty("items")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task MemoryStorage_SaysItIsNotDurable_AndRunsJobsAsTheDurableStoresDo()
     {
         var health = await (await server.Http.GetAsync("/health/ready")).JsonAsync();

@@ -163,6 +163,89 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task WaitForJob_AlreadySatisfiedByARecentRun_DoesNotWait()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/ran-earlier", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        var earlier = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/ran-earlier/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+        await server.Sdk.WaitForCompletionAsync(earlier);
+        await server.PutDagAsync("satisfied", Manual(With(Noop("load"), "\"waitFor\":{\"job\":\"ran-earlier\",\"within\":\"PT1H\",\"timeout\":\"PT30S\"}")));
+
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("satisfied"));
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal(earlier, Step(run, "load").GetProperty("waitedFor").GetString());
+    }
+
+    [Fact]
+    public async Task WaitForDag_RunsTheStepOnceThatDagSucceeds()
+    {
+        await server.PutDagAsync("upstream-dag", Manual(Noop("publish")));
+        await server.PutDagAsync("downstream-dag", Manual(With(Noop("consume"), "\"waitFor\":{\"dag\":\"upstream-dag\",\"timeout\":\"PT30S\"}")));
+
+        var runId = await server.TriggerDagAsync("downstream-dag");
+        await server.WaitForStepAsync(runId, "consume", "waiting");
+        var upstreamRun = await server.TriggerDagAsync("upstream-dag");
+        var run = await server.WaitForRunAsync(runId);
+
+        Assert.Equal("succeeded", run.GetProperty("state").GetString());
+        Assert.Equal(upstreamRun, Step(run, "consume").GetProperty("waitedFor").GetString());
+    }
+
+    [Fact]
+    public async Task AllDoneStep_RunsAfterAFailure_AndTheRunStillFails()
+    {
+        await server.PutDagAsync("all-done", Manual(Shell("breaks", "exit 1"), With(Noop("report", "breaks"), "\"condition\":\"allDone\"")));
+
+        var run = await server.WaitForRunAsync(await server.TriggerDagAsync("all-done"));
+
+        Assert.Equal("succeeded", StateOf(run, "report"));
+        Assert.Equal("failed", run.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_OfAWaitingStep_EndsTheRunAtOnce()
+    {
+        await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/never-comes", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
+        await server.PutDagAsync("cancel-waiting", Manual(With(Noop("load"), "\"waitFor\":{\"job\":\"never-comes\",\"timeout\":\"PT1H\"}")));
+        var runId = await server.TriggerDagAsync("cancel-waiting");
+        await server.WaitForStepAsync(runId, "load", "waiting");
+
+        var cancelled = await (await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/cancel", null)).JsonAsync();
+        var run = await server.Sdk.WaitForDagRunAsync(runId, TimeSpan.FromSeconds(2));
+
+        Assert.Equal(DagRunState.Cancelled, run.State);
+        Assert.Equal(StepState.Cancelled, run.Steps.Single().State);
+        Assert.NotEqual("waiting", StateOf(cancelled, "load"));
+    }
+
+    [Fact]
+    public async Task Retry_OfACancelledRun_RunsTheCancelledStepsAgain()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"jobscheduler-dag-marker-{Guid.NewGuid():n}");
+        try
+        {
+            await server.PutDagAsync("cancel-then-retry", Manual(Noop("first"), Shell("slow", $"test -f '{marker}' || sleep 30", "first"), Noop("last", "slow")));
+            var runId = await server.TriggerDagAsync("cancel-then-retry");
+            await server.WaitForStepAsync(runId, "slow", "running");
+            await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/cancel", null);
+            Assert.Equal("cancelled", (await server.WaitForRunAsync(runId)).GetProperty("state").GetString());
+
+            await File.WriteAllTextAsync(marker, "");
+            var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/retry", null);
+            var run = await server.WaitForRunAsync(runId);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("succeeded", run.GetProperty("state").GetString());
+            Assert.Equal(1, Step(run, "first").GetProperty("tries").GetInt32());
+            Assert.Equal("succeeded", StateOf(run, "last"));
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
     public async Task Cancel_OfARunningRun_KillsTheStepAndEndsCancelledWithinASecond()
     {
         await server.PutDagAsync("cancelled", Manual(Shell("sleepy", "sleep 30"), Noop("after", "sleepy")));
@@ -241,6 +324,71 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
         Assert.Equal("succeeded", (await server.GetRunAsync(runId)).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Retry_OfARunningRun_IsAConflict_AndTheRunGoesOn()
+    {
+        await server.PutDagAsync("still-running", Manual(Shell("sleepy", "sleep 30")));
+        var runId = await server.TriggerDagAsync("still-running");
+        await server.WaitForStepAsync(runId, "sleepy", "running");
+
+        var response = await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/retry", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("running", (await response.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal("running", StateOf(await server.GetRunAsync(runId), "sleepy"));
+        await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/cancel", null);
+    }
+
+    [Fact]
+    public async Task IntervalDag_StartsRunsByItself_AndPauseStopsIt()
+    {
+        var body = """{"schedule":{"kind":"interval","every":"PT0.3S"},"steps":[{"id":"a","action":{"kind":"handler","handler":"noop"}},{"id":"b","action":{"kind":"handler","handler":"noop"},"dependsOn":["a"]}]}""";
+        await server.PutDagAsync("every-300ms", body);
+
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        JsonElement[] runs;
+        do
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the interval DAG did not run twice by itself");
+            await Task.Delay(100);
+            runs = [.. (await (await Http.GetAsync("/api/dags/every-300ms/runs?state=succeeded")).JsonAsync()).GetProperty("items").EnumerateArray()];
+        }
+        while (runs.Length < 2);
+        var paused = await (await Http.SendJsonAsync(HttpMethod.Post, "/api/dags/every-300ms/pause", null)).JsonAsync();
+
+        Assert.All(runs, r => Assert.Equal("schedule", r.GetProperty("trigger").GetString()));
+        var apart = runs[0].GetProperty("scheduledAt").GetDateTimeOffset() - runs[1].GetProperty("scheduledAt").GetDateTimeOffset();
+        // Fires are on the interval's grid (a busy machine may make a fire a misfire, so not necessarily adjacent ones).
+        Assert.True(apart > TimeSpan.Zero && apart.Ticks % TimeSpan.FromMilliseconds(300).Ticks == 0, $"runs {apart} apart");
+        Assert.Equal("paused", paused.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, paused.GetProperty("nextFireAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task DeletingADag_DropsItsFinishedRuns()
+    {
+        await server.PutDagAsync("deleted-dag", Manual(Noop("a")));
+        var runId = await server.TriggerDagAsync("deleted-dag");
+        var executionId = ExecutionOf(await server.WaitForRunAsync(runId), "a");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/dags/deleted-dag")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/dags/deleted-dag")).StatusCode);
+        await GoneAsync($"/api/executions/{executionId}");
+        await GoneAsync($"/api/dag-runs/{runId}");
+    }
+
+    /// <summary>What a delete drops may go a moment after it answers; it must not stay.</summary>
+    private async Task GoneAsync(string path)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await Http.GetAsync(path)).StatusCode != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"{path} still answers 10 s after its DAG was deleted");
+            await Task.Delay(50);
+        }
     }
 
     private static string ExecutionOf(JsonElement run, string stepId) => Step(run, stepId).GetProperty("executionId").GetString()!;

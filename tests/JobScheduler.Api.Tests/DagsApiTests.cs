@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using JobScheduler.Core.Dags;
 using static JobScheduler.Api.Tests.DagBodies;
 
 namespace JobScheduler.Api.Tests;
@@ -100,8 +101,8 @@ public sealed class DagsApiTests(CommandsEnabledServer server) : IClassFixture<C
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/dags/huge-dag")).StatusCode);
     }
 
-    /// <summary>One more than any DAG may have.</summary>
-    private const int TooManySteps = 1001;
+    /// <summary>One more than a DAG may have on a server with the default <c>JobScheduler:MaxDagSteps</c>.</summary>
+    private const int TooManySteps = DagSpecValidator.DefaultMaxSteps + 1;
 
     [Fact]
     public async Task BadReplacement_LeavesTheStoredDagUnchanged()

@@ -22,6 +22,7 @@ internal sealed class BenchHost : IAsyncDisposable
         Http = http;
         ServerStart = serverStart;
         Client = clientHost.Services.GetRequiredService<IJobSchedulerClient>();
+        Grains = clientHost.Services.GetRequiredService<IClusterClient>();
     }
 
     public WebApplication Server { get; }
@@ -29,6 +30,9 @@ internal sealed class BenchHost : IAsyncDisposable
     public IHost ClientHost { get; }
 
     public IJobSchedulerClient Client { get; }
+
+    /// <summary>The SDK's Orleans client, for what the SDK does not offer yet (DAGs: their grains, through the same gateway).</summary>
+    public IClusterClient Grains { get; }
 
     public HttpClient Http { get; }
 

@@ -11,7 +11,7 @@ internal enum SubmitPath
 /// <summary>Command-line options; see docs/benchmarks.md.</summary>
 internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string Storage, string? Connection, string? JsonPath, SubmitPath Submit, int? RestSeconds = null)
 {
-    public static readonly string[] AllWorkloads = ["burst", "spread", "immediate", "sustained", "scale"];
+    public static readonly string[] AllWorkloads = ["burst", "spread", "immediate", "sustained", "dag", "scale"];
 
     /// <summary>Workloads run only when named: <c>rest</c> (after <c>scale</c>: what an idle silo does per minute).</summary>
     public static readonly string[] ExtraWorkloads = ["rest"];

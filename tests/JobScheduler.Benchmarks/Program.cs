@@ -24,6 +24,7 @@ try
             "spread" => await Workloads.SpreadAsync(bench),
             "immediate" => await Workloads.ImmediateAsync(bench),
             "sustained" => await Workloads.SustainedAsync(bench),
+            "dag" => await DagWorkload.RunAsync(bench, stages),
             "rest" => await RestWorkload.RunAsync(bench, stages),
             _ => await ScaleWorkload.RunAsync(bench),
         };

@@ -28,6 +28,9 @@ internal sealed record WorkloadResult(
     /// <summary>rest: what an idle silo does per minute with the jobs stored.</summary>
     public RestResult? Rest { get; init; }
 
+    /// <summary>dag: one run per shape (fan-out/fan-in, chain), each with its own stages and cost.</summary>
+    public DagShapeResult[]? Dag { get; init; }
+
     public StageSummary[] Stages { get; init; } = [];
 
     /// <summary>Statements, commits and grain calls counted while the workload ran (see <see cref="CostTotals"/>).</summary>
@@ -60,7 +63,7 @@ internal static class Report
 
     public static void Print(IReadOnlyList<WorkloadResult> results)
     {
-        var timed = results.Where(r => r.Scale is null && r.Rest is null).ToArray();
+        var timed = results.Where(r => r.Scale is null && r.Rest is null && r.Dag is null).ToArray();
         if (timed.Length > 0)
         {
             Console.WriteLine();
@@ -106,27 +109,56 @@ internal static class Report
             }
         }
 
-        foreach (var r in results)
+        var dags = results.Where(r => r.Dag is not null).ToArray();
+        if (dags.Length > 0)
         {
             Console.WriteLine();
-            if (r.Cost is { } cost)
+            Console.WriteLine("| dag | storage | state | steps | edges waited | step-to-step p50 ms | p99 ms | max ms | mean ms | join ms | trigger → finished s | run own s | trigger answered ms | trigger → first action ms | last action → finished ms | dropped | write stmts/step | read stmts/step | grain calls/step | batch mean |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in dags)
             {
-                Line($"cost — {r.Workload} ({r.Storage}): {cost.Executions} executions finished; statements {cost.WriteStatements} write, {cost.ReadStatements} read; {cost.WriteCommits} write commits (mean {Na(cost.MeanBatchSize, "0.0")}), {cost.ReadCommits} read batches (mean {Na(cost.MeanReadBatchSize, "0.0")}); grain calls {cost.GrainCalls}: {string.Join(", ", cost.GrainCallsByInterface.Select(g => $"{g.Key} {g.Value}"))}");
-                Console.WriteLine();
+                foreach (var d in r.Dag!)
+                {
+                    var c = d.Cost;
+                    Line($"| {d.Shape} | {r.Storage} | {d.State} | {d.Steps} | {d.Edges} | {d.StepToStepP50Ms:0.0} | {d.StepToStepP99Ms:0.0} | {d.StepToStepMaxMs:0.0} | {d.StepToStepMeanMs:0.0} | {Na(d.JoinMs, "0.0")} | {d.TriggerToFinishedSeconds:0.000} | {d.RunOwnSeconds:0.000} | {d.TriggerAnsweredMs:0.0} | {d.TriggerToFirstActionMs:0.0} | {d.LastActionToFinishedMs:0.0} | {d.Dropped} | {Na(c?.WritesPerExecution, "0.00")} | {Na(c?.ReadsPerExecution, "0.00")} | {Na(c?.GrainCallsPerExecution, "0.00")} | {Na(c?.MeanBatchSize, "0.0")} |");
+                }
             }
-            if (r.Stages.Length == 0)
+        }
+
+        foreach (var r in results)
+        {
+            if (r.Dag is { } shapes)
             {
-                Console.WriteLine($"stages — {r.Workload} ({r.Storage}): no stage metrics");
+                foreach (var d in shapes)
+                {
+                    PrintCostAndStages($"{r.Workload} {d.Shape}", r.Storage, d.Cost, d.Stages);
+                }
                 continue;
             }
-            Console.WriteLine($"stages — {r.Workload} ({r.Storage}):");
+            PrintCostAndStages(r.Workload, r.Storage, r.Cost, r.Stages);
+        }
+    }
+
+    private static void PrintCostAndStages(string workload, string storage, CostTotals? cost, StageSummary[] stages)
+    {
+        Console.WriteLine();
+        if (cost is not null)
+        {
+            Line($"cost — {workload} ({storage}): {cost.Executions} executions finished; statements {cost.WriteStatements} write, {cost.ReadStatements} read; {cost.WriteCommits} write commits (mean {Na(cost.MeanBatchSize, "0.0")}), {cost.ReadCommits} read batches (mean {Na(cost.MeanReadBatchSize, "0.0")}); grain calls {cost.GrainCalls}: {string.Join(", ", cost.GrainCallsByInterface.Select(g => $"{g.Key} {g.Value}"))}");
             Console.WriteLine();
-            Console.WriteLine("| stage | count | mean ms | p50 ms | p99 ms | max ms |");
-            Console.WriteLine("|---|---|---|---|---|---|");
-            foreach (var s in r.Stages)
-            {
-                Line($"| {s.Stage} | {s.Count} | {s.MeanMs:0.00} | {s.P50Ms:0.00} | {s.P99Ms:0.00} | {s.MaxMs:0.00} |");
-            }
+        }
+        if (stages.Length == 0)
+        {
+            Console.WriteLine($"stages — {workload} ({storage}): no stage metrics");
+            return;
+        }
+        Console.WriteLine($"stages — {workload} ({storage}):");
+        Console.WriteLine();
+        Console.WriteLine("| stage | count | mean ms | p50 ms | p99 ms | max ms |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var s in stages)
+        {
+            Line($"| {s.Stage} | {s.Count} | {s.MeanMs:0.00} | {s.P50Ms:0.00} | {s.P99Ms:0.00} | {s.MaxMs:0.00} |");
         }
     }
 

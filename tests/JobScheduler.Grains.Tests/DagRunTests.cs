@@ -235,6 +235,19 @@ public sealed class DagRunTests(RealClockCluster fixture) : IClassFixture<RealCl
     }
 
     [Fact]
+    public async Task Delete_DropsTheFinishedRunsAndTheirStepExecutions()
+    {
+        var run = await RunAsync("deleted", new DagSpec { Steps = [Noop("a"), Noop("b", "a")] });
+        var dag = fixture.Client.GetGrain<IDagGrain>("deleted");
+
+        Assert.True(await dag.DeleteAsync());
+
+        Assert.Null(await dag.GetAsync());
+        Assert.Null(await fixture.Client.GetGrain<IDagRunGrain>(run.Id).GetAsync());
+        Assert.Null(await fixture.Client.GetGrain<IExecutionGrain>(StepOf(run, "a").ExecutionId!).GetAsync());
+    }
+
+    [Fact]
     public async Task ScheduledDag_RunsOnItsInterval()
     {
         var dag = fixture.Client.GetGrain<IDagGrain>("every-second");

@@ -25,6 +25,7 @@ public sealed partial class DagRunGrain(
     private StepLauncher? _launcher;
     private DagRunWriter? _writer;
     private WaitDeadlineTimer? _waitTimer;
+    private GuardedTurns? _turns;
 
     private DagRunInfo? Run => state.State.Run;
 
@@ -79,17 +80,40 @@ public sealed partial class DagRunGrain(
         return state.State.Run;
     }
 
-    public Task<DagRunInfo?> GetAsync() => Task.FromResult(Run);
+    public async Task<DagRunInfo?> GetAsync()
+    {
+        if (Run is { IsTerminal: true })
+        {
+            // A finished run's row may since have been dropped by retention or its DAG's delete (which do not go through
+            // this grain): the row is the truth.
+            await state.ReadStateAsync();
+            if (Run is null || state.State.Request is not { } request)
+            {
+                DeactivateOnIdle();
+            }
+            else
+            {
+                Load(request, Run.Steps);
+            }
+        }
+        return Run;
+    }
 
-    public Task StepFinishedAsync(string stepId, ExecutionInfo execution) =>
-        _progress?.Finish(stepId, execution) == true ? GuardAsync(() => AdvanceAsync([stepId])) : Task.CompletedTask;
+    public Task StepFinishedAsync(string stepId, ExecutionInfo execution)
+    {
+        if (execution.FinishedAt is { } finishedAt)
+        {
+            SchedulerMetrics.RecordStage(SchedulerMetrics.StepReport, clock.Now - finishedAt);
+        }
+        return _progress?.Finish(stepId, execution) == true ? GuardAsync(() => AdvanceAsync([stepId])) : Task.CompletedTask;
+    }
 
     public Task WaitSatisfiedAsync(string stepId, string satisfiedBy) =>
         _progress?.Satisfy(stepId, satisfiedBy) == true
-            ? GuardAsync(async () =>
+            ? GuardAsync(() =>
             {
-                var finished = await StartStepsAsync([stepId]);
-                await (finished.Count > 0 ? AdvanceAsync(finished) : SettleAsync());
+                StartSteps([stepId]);
+                return SettleAsync();
             })
             : Task.CompletedTask;
 
@@ -100,6 +124,8 @@ public sealed partial class DagRunGrain(
             return Run;
         }
         state.State.CancelRequested = true;
+        // Steps whose start is still on its way would otherwise get their cancel before their start.
+        await _launcher!.StartsSettledAsync();
         var running = _progress!.Cancel(clock.Now);
         Publish();
         // Durable before the steps are stopped: a recovery then starts nothing new.
@@ -194,7 +220,7 @@ public sealed partial class DagRunGrain(
                 satisfied.Add(waiting);
             }
         }
-        await StartStepsAsync(satisfied);
+        StartSteps(satisfied);
         await AdvanceAsync(null);
     }
 
@@ -217,8 +243,7 @@ public sealed partial class DagRunGrain(
                     next.Add(stepId);
                 }
             }
-            // Executions re-attached to that had already finished (a recovery) unblock their dependants next.
-            next.AddRange(await StartStepsAsync(start));
+            StartSteps(start);
             if (next.Count == 0)
             {
                 break;
@@ -228,8 +253,24 @@ public sealed partial class DagRunGrain(
         await SettleAsync();
     }
 
-    private Task<IReadOnlyList<string>> StartStepsAsync(IReadOnlyList<string> stepIds) =>
-        _launcher!.StartAsync(_progress!, stepIds, clock.Now, Publish);
+    /// <summary>
+    /// Marks <paramref name="stepIds"/> as started and starts their executions without holding the run's turn (see
+    /// <see cref="StepLauncher.StartInBackground"/>).
+    /// </summary>
+    private void StartSteps(IReadOnlyList<string> stepIds)
+    {
+        if (stepIds.Count == 0)
+        {
+            return;
+        }
+        var now = clock.Now;
+        foreach (var stepId in stepIds)
+        {
+            _progress!.Start(stepId, now);
+        }
+        Publish();
+        _launcher!.StartInBackground(_progress!, stepIds, this.AsReference<IDagRunGrain>(), DeactivateOnIdle);
+    }
 
     /// <summary>Records the steps' states; ends the run once every step is done (announced only once stored).</summary>
     private async Task SettleAsync()
@@ -273,36 +314,9 @@ public sealed partial class DagRunGrain(
         }
     });
 
-    /// <summary>
-    /// Runs <paramref name="work"/>, and when it fails (storage or a step's start stayed unreachable through their
-    /// retries) deactivates: the run's row still says running, so the maintenance sweep re-activates it, and the
-    /// re-activation re-attaches to what was started and starts the rest (execution ids are deterministic).
-    /// </summary>
-    private async Task GuardAsync(Func<Task> work)
-    {
-        try
-        {
-            await work();
-        }
-        catch (Exception ex)
-        {
-            LogAdvanceFailed(ex, RunId);
-            DeactivateOnIdle();
-        }
-    }
+    private Task GuardAsync(Func<Task> work) => (_turns ??= new GuardedTurns(this, DeactivateOnIdle, RunId, logger)).RunAsync(work);
 
-    /// <summary>Runs <paramref name="work"/> in a turn of its own once the current one ends (a one-shot grain timer).</summary>
-    private void AfterThisTurn(Func<Task> work)
-    {
-        IGrainTimer? timer = null;
-        timer = this.RegisterGrainTimer(
-            async _ =>
-            {
-                timer?.Dispose();
-                await GuardAsync(work);
-            },
-            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
-    }
+    private void AfterThisTurn(Func<Task> work) => (_turns ??= new GuardedTurns(this, DeactivateOnIdle, RunId, logger)).AfterThisTurn(work);
 
     private static string Name(DagRunState runState) => runState.ToString().ToLowerInvariant();
 
@@ -315,6 +329,4 @@ public sealed partial class DagRunGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "DAG run {RunId} retried from its failed steps ({Steps} step(s) reset)")]
     private partial void LogRunRetried(string runId, int steps);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not go on; it resumes from its row when the maintenance sweep re-activates it")]
-    private partial void LogAdvanceFailed(Exception exception, string runId);
 }

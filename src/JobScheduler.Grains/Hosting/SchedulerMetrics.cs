@@ -12,7 +12,11 @@ namespace JobScheduler.Grains.Hosting;
 /// <item><c>fire</c> — from a fire's due instant until its job grain starts handling it;</item>
 /// <item><c>placement</c> — reserving a node for an attempt (zero when it runs where its execution lives);</item>
 /// <item><c>persistence</c> — one write of a job's or an execution's grain state;</item>
-/// <item><c>run</c> — an attempt on its node, from its start until its execution holds the result.</item>
+/// <item><c>run</c> — an attempt on its node, from its start until its execution holds the result;</item>
+/// <item><c>step-report</c> — a DAG step: from its execution's end until its run applies it (the run's queue);</item>
+/// <item><c>step-start</c> — a DAG run starting the steps one event unblocked: from marking them running until every
+/// execution answered (the run handles nothing else meanwhile); one measurement per event, not per step;</item>
+/// <item><c>dag-write</c> — one (coalesced) write of a DAG run's row.</item>
 /// </list>
 /// <c>jobscheduler.executions.finished</c> (counter, unit <c>{execution}</c>, tag <c>state</c>) counts executions that
 /// reached a final state. <c>jobscheduler.grain.calls</c> (counter, unit <c>{call}</c>, tag <c>interface</c>, the grain
@@ -42,6 +46,9 @@ public static class SchedulerMetrics
     public const string Placement = "placement";
     public const string Persistence = "persistence";
     public const string Run = "run";
+    public const string StepReport = "step-report";
+    public const string StepStart = "step-start";
+    public const string DagWrite = "dag-write";
 
     /// <summary>Records the time elapsed since <paramref name="startTimestamp"/> (from <see cref="Stopwatch.GetTimestamp()"/>).</summary>
     public static void RecordStage(string stage, long startTimestamp)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Reply = JobScheduler.Grains.Tests.Actions.LoopbackHttpServer.Reply;
 using Request = JobScheduler.Grains.Tests.Actions.LoopbackHttpServer.Request;
 
@@ -188,6 +189,18 @@ public sealed class HttpNetworkTests : IAsyncLifetime
         Assert.False(handler.UseCookies);
         Assert.Equal(TimeSpan.FromSeconds(7), handler.ConnectTimeout);
         Assert.NotNull(handler.ConnectCallback);
+    }
+
+    [Fact]
+    public void AnAllowedNetworkThatIsNoRange_FailsTheOptionsValidation_NamingIt()
+    {
+        var services = new ServiceCollection();
+        services.AddJobScheduler(options => options.Actions.Http.AllowedNetworks = ["127.0.0.0/8", "intranet"]);
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<JobSchedulerOptions>>().Value);
+
+        Assert.Contains("JobScheduler:Actions:Http:AllowedNetworks: 'intranet' is not a CIDR range", error.Message);
     }
 
     [Fact]

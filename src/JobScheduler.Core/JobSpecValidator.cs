@@ -175,14 +175,16 @@ public static partial class JobSpecValidator
                 {
                     errors.Add(new($"{field}.url", "is required for an http action."));
                 }
-                else if (InputLimits.CheckText(action.Url, InputLimits.MaxUrlLength, $"{field}.url", errors, lineBreaksAllowed: false)
-                    && (!Uri.TryCreate(action.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+                else if (InputLimits.CheckText(action.Url, InputLimits.MaxUrlLength, $"{field}.url", errors, lineBreaksAllowed: false))
                 {
-                    errors.Add(new($"{field}.url", $"'{Shorten(action.Url)}' is not an absolute http or https URL."));
-                }
-                else if (rules.HttpNetworks.CheckHost(uri) is { } refusal)
-                {
-                    errors.Add(new($"{field}.url", $"{refusal}."));
+                    if (!Uri.TryCreate(action.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                    {
+                        errors.Add(new($"{field}.url", $"'{Shorten(action.Url)}' is not an absolute http or https URL."));
+                    }
+                    else if (rules.HttpNetworks.CheckHost(uri) is { } refusal)
+                    {
+                        errors.Add(new($"{field}.url", $"{refusal}."));
+                    }
                 }
                 if (action.Method is { } method && !HttpMethods.Contains(method.ToUpperInvariant()))
                 {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using JobScheduler.Core.Actions;
 
 namespace JobScheduler.Core;
 
@@ -20,6 +21,9 @@ public sealed record ActionRules
 
     /// <summary>The largest handler payload accepted, in characters of JSON.</summary>
     public int MaxPayloadLength { get; init; } = 64 * 1024;
+
+    /// <summary>Which addresses <c>http</c> actions may reach. Default: public addresses only.</summary>
+    public NetworkPolicy HttpNetworks { get; init; } = NetworkPolicy.Default;
 }
 
 /// <summary>Checks a job definition field by field; every error names the field it is about (camelCase JSON path).</summary>
@@ -174,6 +178,10 @@ public static partial class JobSpecValidator
                 else if (!Uri.TryCreate(action.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 {
                     errors.Add(new($"{field}.url", $"'{Shorten(action.Url)}' is not an absolute http or https URL."));
+                }
+                else if (rules.HttpNetworks.CheckHost(uri) is { } refusal)
+                {
+                    errors.Add(new($"{field}.url", $"{refusal}."));
                 }
                 if (action.Method is { } method && !HttpMethods.Contains(method.ToUpperInvariant()))
                 {

@@ -14,8 +14,10 @@ namespace JobScheduler.Api.Tests;
 /// The real server pipeline (silo + REST API) listening on 127.0.0.1 with free ports, an HTTP client for it, and
 /// an SDK client in a separate host that connects through the silo's TCP gateway, as another process would. Storage is
 /// the default (SQLite), in a file of its own under the temp directory, or memory (<c>JobScheduler:Storage=Memory</c>).
+/// With <paramref name="allowLoopbackHttp"/> http actions may call this machine's loopback addresses (the server itself);
+/// the product default refuses them.
 /// </summary>
-public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite") : IAsyncLifetime
+public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite", bool allowLoopbackHttp = false) : IAsyncLifetime
 {
     private WebApplication _server = null!;
     private IHost _sdkHost = null!;
@@ -40,6 +42,7 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
             "--Logging:LogLevel:Default=Warning",
             $"--JobScheduler:Sqlite:Path={DatabasePath}",
             $"--JobScheduler:Storage={storage}",
+            .. allowLoopbackHttp ? ["--JobScheduler:Actions:Http:AllowedNetworks:0=127.0.0.0/8", "--JobScheduler:Actions:Http:AllowedNetworks:1=::1/128"] : Array.Empty<string>(),
         ]);
         await _server.StartAsync();
         var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -72,7 +75,11 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
 
 }
 
-public sealed class CommandsEnabledServer() : ServerFixture(commandsEnabled: true);
+/// <summary>Commands on, and http actions may call back into this server on 127.0.0.1.</summary>
+public sealed class CommandsEnabledServer() : ServerFixture(commandsEnabled: true, allowLoopbackHttp: true);
 
-/// <summary>Also the in-memory store's run through the whole pipeline (for tests and throwaway runs).</summary>
+/// <summary>
+/// The product defaults (no command actions, http actions to public addresses only). Also the in-memory store's run
+/// through the whole pipeline (for tests and throwaway runs).
+/// </summary>
 public sealed class CommandsDisabledServer() : ServerFixture(commandsEnabled: false, storage: "Memory");

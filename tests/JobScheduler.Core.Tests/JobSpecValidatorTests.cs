@@ -1,3 +1,5 @@
+using JobScheduler.Core.Actions;
+
 namespace JobScheduler.Core.Tests;
 
 public class JobSpecValidatorTests
@@ -147,11 +149,48 @@ public class JobSpecValidatorTests
     }
 
     [Theory]
-    [InlineData("http://localhost:8080/run")]
     [InlineData("https://example.com/hook?x=1")]
+    [InlineData("http://8.8.8.8/run")]
+    [InlineData("http://internal.example/run")]
     public void Validate_HttpAbsoluteUrl_IsAccepted(string url)
     {
         Assert.Empty(Fields(Valid with { Action = ActionSpec.HttpRequest(url, "post", "{}") }));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/run", "127.0.0.0/8")]
+    [InlineData("http://169.254.169.254/latest/meta-data/", "169.254.0.0/16")]
+    [InlineData("http://2130706433/", "127.0.0.0/8")]
+    [InlineData("http://[::ffff:10.0.0.1]/", "10.0.0.0/8")]
+    [InlineData("http://[fd00:ec2::254]/", "fc00::/7")]
+    [InlineData("http://localhost:8080/run", "127.0.0.0/8")]
+    [InlineData("http://localhost./run", "127.0.0.0/8")]
+    [InlineData("http://ui.localhost/run", "127.0.0.0/8")]
+    public void Validate_HttpToABlockedNetwork_NamesActionUrlAndHowToAllowIt(string url, string network)
+    {
+        var error = Assert.Single(JobSpecValidator.Validate(Valid with { Action = ActionSpec.HttpRequest(url) }, Rules, Now));
+
+        Assert.Equal("action.url", error.Field);
+        Assert.Contains($"({network})", error.Message);
+        Assert.Contains("JobScheduler:Actions:Http:AllowedNetworks", error.Message);
+    }
+
+    [Fact]
+    public void Validate_HttpToAnAllowedNetwork_IsAccepted()
+    {
+        var rules = Rules with { HttpNetworks = NetworkPolicy.Parse(["127.0.0.0/8"]) };
+
+        Assert.Empty(Fields(Valid with { Action = ActionSpec.HttpRequest("http://127.0.0.1:8080/run") }, rules));
+        Assert.Empty(Fields(Valid with { Action = ActionSpec.HttpRequest("http://localhost:8080/run") }, rules));
+        Assert.Equal(["action.url"], Fields(Valid with { Action = ActionSpec.HttpRequest("http://169.254.169.254/") }, rules));
+    }
+
+    [Fact]
+    public void ValidateTriggerOverride_HttpToABlockedNetwork_NamesActionUrl()
+    {
+        var errors = JobSpecValidator.Validate(new TriggerOptions { Action = ActionSpec.HttpRequest("http://10.0.0.5/") }, Rules);
+
+        Assert.Equal("action.url", Assert.Single(errors).Field);
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -33,6 +36,7 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
             silo.AddJobSchedulerMemoryStorage();
             silo.AddJobSchedulerMemoryReminders();
             silo.Services.AddSingleton(new SchedulerClock(fakeClock ? Clock : TimeProvider.System));
+            silo.Services.AddSingleton<IHostResolver>(new LoopbackNamesResolver());
             silo.AddJobScheduler(options =>
             {
                 options.Actions.Command.Enabled = true;
@@ -67,6 +71,17 @@ public abstract class ClusterFixture(bool fakeClock) : IAsyncLifetime
 public sealed class FakeClockCluster() : ClusterFixture(fakeClock: true);
 
 public sealed class RealClockCluster() : ClusterFixture(fakeClock: false);
+
+/// <summary>Resolves every name under <c>loopback.test</c> to 127.0.0.1 (an internal name, for the SSRF check); nothing else.</summary>
+public sealed class LoopbackNamesResolver : IHostResolver
+{
+    public const string Domain = "loopback.test";
+
+    public Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        host.EndsWith("." + Domain, StringComparison.OrdinalIgnoreCase)
+            ? Task.FromResult(new[] { IPAddress.Loopback })
+            : Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound));
+}
 
 /// <summary>Handler <c>block</c>: signals that it started, then runs until released or cancelled.</summary>
 public sealed class BlockingHandler : IJobHandler

@@ -45,6 +45,27 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task HttpToANameResolvingToLoopback_FailsEveryAttempt_AndTheRetriesEnd()
+    {
+        var id = await TriggerAsync("internal-http", new JobSpec
+        {
+            Action = ActionSpec.HttpRequest($"http://admin.{LoopbackNamesResolver.Domain}:5080/api/jobs"),
+            Retry = FastRetry,
+        });
+        var execution = await fixture.CompletedAsync(id);
+
+        Assert.Equal(ExecutionState.Failed, execution.State);
+        Assert.Equal([1, 2, 3], execution.Attempts.Select(a => a.Number));
+        Assert.All(execution.Attempts, a =>
+        {
+            Assert.Equal(AttemptOutcome.Failed, a.Outcome);
+            Assert.Equal(
+                $"http: admin.{LoopbackNamesResolver.Domain} resolves to 127.0.0.1; 127.0.0.1 is in a blocked network (127.0.0.0/8); allow it with JobScheduler:Actions:Http:AllowedNetworks",
+                a.Error);
+        });
+    }
+
+    [Fact]
     public async Task FlakyHandler_SucceedsOnItsThirdAttempt()
     {
         var id = await TriggerAsync("flaky", new JobSpec { Action = ActionSpec.RunHandler(FlakyHandler.Name, new { succeedOn = 3 }), Retry = FastRetry });

@@ -8,6 +8,9 @@ public sealed class ClusterTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
+    /// <summary>The longest the DAG test waits for anything once its processes are up.</summary>
+    private static readonly TimeSpan RunPatience = TimeSpan.FromSeconds(60);
+
     private readonly PostgresDatabase _database = new();
 
     public Task InitializeAsync() => _database.InitializeAsync();
@@ -38,6 +41,142 @@ public sealed class ClusterTests : IAsyncLifetime
         var attempt = Assert.Single(done.GetProperty("attempts").EnumerateArray());
         Assert.Equal(workerNode, attempt.GetProperty("node").GetString());
         Assert.Equal("finished\n", attempt.GetProperty("output").GetString());
+    }
+
+    /// <summary>
+    /// A fan-out DAG (split → 20 parts of 3 s each → join) over three silos; once the parts run, a silo running some of
+    /// them dies with them (SIGKILL of its process tree, a lost machine): the one running the most, or the one holding the
+    /// run's grain. It may also have held the DAG, the ledger or some executions. The run still succeeds: every step once,
+    /// the parts it ran re-run as lost elsewhere.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SiloKilledMidDagRun_TheRunSucceeds_EveryStepSucceedsOnce_LostPartsReRunElsewhere(bool victimHoldsTheRun)
+    {
+        var silos = Enumerable.Range(0, 3)
+            .Select(_ => ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo", "--JobScheduler:Node:CpuMillis=2000", "--JobScheduler:Node:MemoryMb=4000"))
+            .ToList();
+        await using var api = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Api");
+        var markers = Directory.CreateTempSubdirectory("jobscheduler-dag-markers-").FullName;
+        try
+        {
+            foreach (var silo in silos)
+            {
+                await silo.StartAsync();
+            }
+            await api.StartAsync();
+            await api.EventuallyAsync(async () => (await NodesAsync(api)).Count(n => n.GetProperty("state").GetString() == "active") == 3 ? "ok" : null, RunPatience, "three active nodes");
+
+            // Half a core each: twelve parts fit on the three nodes at once, the other eight wait for capacity.
+            var parts = Enumerable.Range(0, 20).Select(i => $"part-{i:00}").ToArray();
+            await api.SendJsonAsync(HttpMethod.Put, "/api/dags/fan", DagKillAndRestart.Manual(
+            [
+                DagKillAndRestart.MarkedStep("split", markers),
+                .. parts.Select(id => DagKillAndRestart.MarkedStep(id, markers,
+                    then: $"sleep 3; echo \"done $JOBSCHEDULER_ATTEMPT\" >> '{Path.Combine(markers, id)}.done'",
+                    dependsOn: ["split"], resources: new { cpuMillis = 500, memoryMb = 50 })),
+                DagKillAndRestart.MarkedStep("join", markers, dependsOn: parts),
+            ]));
+            var runId = await DagKillAndRestart.TriggerAsync(api, "fan");
+
+            // The victim: the node with the most parts whose command has started (its marker written) and not ended, or the
+            // silo where the run's grain lives (the one that logged its start) once it runs some.
+            var runHost = victimHoldsTheRun
+                ? (await api.EventuallyAsync(
+                    () => Task.FromResult(silos.FirstOrDefault(s => File.ReadAllText(s.LogPath).Contains($"DAG run {runId} started", StringComparison.Ordinal))),
+                    RunPatience, "the silo holding the run")).NodeId
+                : null;
+            var victimParts = await api.EventuallyAsync(() => PartsRunningOnOneNodeAsync(api, runId, parts, markers, runHost), RunPatience, "parts running");
+            var downId = victimParts.Node;
+            var victim = silos.Single(s => s.NodeId == downId);
+            await victim.KillAsync(withItsCommands: true);
+            var killedAt = DateTimeOffset.UtcNow;
+            // Those that had not ended by then died with it (a part may have ended while the victim was being chosen).
+            var orphaned = victimParts.Steps.Where(id => DagKillAndRestart.MarkerLines(markers, $"{id}.done").Length == 0).ToHashSet();
+            Assert.NotEmpty(orphaned);
+
+            var run = await api.EventuallyAsync(async () =>
+                await api.GetJsonAsync($"/api/dag-runs/{runId}") is var r && r.GetProperty("state").GetString() != "running" ? (JsonElement?)r : null,
+                RunPatience, "the run to finish after the silo died");
+            Assert.Equal("succeeded", run.GetProperty("state").GetString());
+            Assert.All(run.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", s.GetProperty("state").GetString()));
+
+            var rerunDelays = new List<TimeSpan>();
+            foreach (var stepId in parts.Prepend("split").Append("join"))
+            {
+                var execution = await api.GetJsonAsync($"/api/executions/{DagKillAndRestart.ExecutionIdOf(run, stepId)}");
+                var attempts = execution.GetProperty("attempts").EnumerateArray().ToArray();
+                var outcomes = DagKillAndRestart.Outcomes(execution);
+                // Succeeded once, by its last attempt, on a surviving node (or on the victim before it died); any attempt
+                // before it was lost with the victim: it ran there, or it was placed elsewhere by an execution grain that
+                // died with the victim before starting it. A command running on a surviving node is never called lost.
+                var starts = DagKillAndRestart.MarkerLines(markers, stepId);
+                Assert.Equal("succeeded", execution.GetProperty("state").GetString());
+                Assert.Equal([.. Enumerable.Repeat("lost", attempts.Length - 1), "succeeded"], outcomes);
+                Assert.All(attempts[..^1], a => Assert.True(
+                    a.GetProperty("node").GetString() == downId || !starts.Contains($"attempt {a.GetProperty("number").GetInt32()}"),
+                    $"{stepId} lost an attempt whose command ran on a node that was not killed ({downId} was); it started [{string.Join(", ", starts)}]: {execution}"));
+                Assert.True(attempts[^1].GetProperty("node").GetString() != downId || attempts[^1].GetProperty("finishedAt").GetDateTimeOffset() < killedAt,
+                    $"{stepId} succeeded on the killed node {downId} after it was killed at {killedAt:O}: {execution}");
+                if (orphaned.Contains(stepId))
+                {
+                    Assert.Equal(["lost", "succeeded"], outcomes);
+                    rerunDelays.Add(attempts[1].GetProperty("startedAt").GetDateTimeOffset() - killedAt);
+                }
+                // Every start the step's command made is an attempt the scheduler recorded (a lost one may have died before
+                // its command's first line), the last one started, and only one ran to its end.
+                Assert.Equal(starts.Length, starts.Distinct().Count());
+                Assert.Subset(attempts.Select(a => $"attempt {a.GetProperty("number").GetInt32()}").ToHashSet(), starts.ToHashSet());
+                Assert.Equal($"attempt {attempts.Length}", starts[^1]);
+                if (stepId.StartsWith("part-", StringComparison.Ordinal))
+                {
+                    // A lost attempt's command may have reached its end just as its node died (at least once), never a
+                    // second succeeded one.
+                    var ends = DagKillAndRestart.MarkerLines(markers, $"{stepId}.done");
+                    Assert.Equal($"done {attempts.Length}", ends[^1]);
+                    Assert.All(ends[..^1], line => Assert.Contains(line, attempts[..^1].Select(a => $"done {a.GetProperty("number").GetInt32()}")));
+                }
+            }
+            Assert.NotEmpty(rerunDelays);
+            Assert.All(rerunDelays, d => Assert.True(d < TimeSpan.FromSeconds(30), $"a lost part was re-run {d} after the kill"));
+            Console.WriteLine($"Lost parts re-ran {string.Join(", ", rerunDelays.Select(d => $"{d.TotalSeconds:0.0} s"))} after the SIGKILL.");
+
+            var joinStarted = DagKillAndRestart.Step(run, "join").GetProperty("startedAt").GetDateTimeOffset();
+            Assert.All(parts, id => Assert.True(joinStarted >= DagKillAndRestart.Step(run, id).GetProperty("finishedAt").GetDateTimeOffset(), $"join started before {id} finished"));
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+            Directory.Delete(markers, recursive: true);
+        }
+    }
+
+    private sealed record PartsOnNode(string Node, string[] Steps);
+
+    /// <summary>
+    /// The node (<paramref name="onlyNode"/>, or any) running the most of <paramref name="parts"/> whose command has
+    /// started and not ended (by their markers), with those parts; null while none runs.
+    /// </summary>
+    private static async Task<PartsOnNode?> PartsRunningOnOneNodeAsync(ServerProcess api, string runId, string[] parts, string markers, string? onlyNode)
+    {
+        var run = await api.GetJsonAsync($"/api/dag-runs/{runId}");
+        var running = new List<(string Node, string Step)>();
+        foreach (var id in parts.Where(id => DagKillAndRestart.StateOf(run, id) == "running"
+            && DagKillAndRestart.MarkerLines(markers, id).Length == 1 && DagKillAndRestart.MarkerLines(markers, $"{id}.done").Length == 0))
+        {
+            var execution = await api.GetJsonAsync($"/api/executions/{DagKillAndRestart.ExecutionIdOf(run, id)}");
+            if (DagKillAndRestart.Outcomes(execution) is ["none"])
+            {
+                running.Add((execution.GetProperty("attempts")[0].GetProperty("node").GetString()!, id));
+            }
+        }
+        return running.Where(p => onlyNode is null || p.Node == onlyNode).GroupBy(p => p.Node).OrderByDescending(g => g.Count()).FirstOrDefault() is { } most
+            ? new PartsOnNode(most.Key, [.. most.Select(p => p.Step)])
+            : null;
     }
 
     private static async Task<JsonElement[]> NodesAsync(ServerProcess api) =>

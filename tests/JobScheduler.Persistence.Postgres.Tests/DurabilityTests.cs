@@ -6,7 +6,7 @@ namespace JobScheduler.Persistence.Postgres.Tests;
 
 /// <summary>
 /// The server as a real process on PostgreSQL, treated as an operator would: killed with SIGKILL in the middle of
-/// cron, once and long-running jobs, then started again; and PostgreSQL restarted under it.
+/// cron, once and long-running jobs or of a DAG run, then started again; and PostgreSQL restarted under it.
 /// </summary>
 public sealed class DurabilityTests : IAsyncLifetime
 {
@@ -29,6 +29,13 @@ public sealed class DurabilityTests : IAsyncLifetime
         // A short misfire threshold, so that fires missed during the few seconds of downtime count as misfires.
         await using var server = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:MisfireThreshold=00:00:02");
         await KillAndRestart.RunAsync(server, Patience);
+    }
+
+    [Fact]
+    public async Task KilledServerMidDagRun_FinishesTheRun_WithoutReRunningFinishedSteps_AndReRunsTheRunningOneAsLost()
+    {
+        await using var server = ServerProcess.OnPostgres(_database.ConnectionString);
+        await DagKillAndRestart.RunAsync(server, Patience);
     }
 
     [Fact]

@@ -6,8 +6,8 @@ namespace JobScheduler.Persistence.Sqlite.Tests;
 
 /// <summary>
 /// The server as a real process on its default SQLite storage, treated as an operator would: killed with SIGKILL in
-/// the middle of cron, interval, once and long-running jobs, then started again on the same file; and a second process
-/// started on a file that one already uses.
+/// the middle of cron, interval, once and long-running jobs, or of a DAG run, then started again on the same file; and
+/// a second process started on a file that one already uses.
 /// </summary>
 public sealed class DurabilityTests : IDisposable
 {
@@ -34,6 +34,13 @@ public sealed class DurabilityTests : IDisposable
         // A short misfire threshold, so that fires missed during the few seconds of downtime count as misfires.
         await using var server = ServerProcess.OnSqlite(DatabasePath, "--JobScheduler:MisfireThreshold=00:00:02");
         await KillAndRestart.RunAsync(server, Patience);
+    }
+
+    [Fact]
+    public async Task KilledServerMidDagRun_FinishesTheRun_WithoutReRunningFinishedSteps_AndReRunsTheRunningOneAsLost()
+    {
+        await using var server = ServerProcess.OnSqlite(DatabasePath);
+        await DagKillAndRestart.RunAsync(server, Patience);
     }
 
     [Fact]

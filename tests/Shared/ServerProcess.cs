@@ -36,12 +36,13 @@ public sealed class ServerProcess : IAsyncDisposable
     private void AssignPorts()
     {
         HttpPort = LoopbackPorts.Free();
+        SiloPort = LoopbackPorts.Free();
         _args =
         [
             $"--urls=http://127.0.0.1:{HttpPort}",
             "--environment=Production",
             .. _storageArgs,
-            $"--Orleans:SiloPort={LoopbackPorts.Free()}",
+            $"--Orleans:SiloPort={SiloPort}",
             $"--Orleans:GatewayPort={LoopbackPorts.Free()}",
             "--JobScheduler:Actions:Command:Enabled=true",
             "--JobScheduler:MaintenanceInterval=00:00:05",
@@ -52,6 +53,11 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     public int HttpPort { get; private set; }
+
+    public int SiloPort { get; private set; }
+
+    /// <summary>The id this process has as a worker node (<c>/api/nodes</c>, an attempt's <c>node</c>), when it is a silo.</summary>
+    public string NodeId => $"127.0.0.1:{SiloPort}";
 
     public HttpClient Http { get; private set; } = null!;
 
@@ -118,12 +124,15 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"The server was not ready within {StartTimeout}; see {LogPath}:\n{Tail()}");
     }
 
-    /// <summary>SIGKILL: the process (and nothing else) dies at once, in the middle of whatever it was doing.</summary>
-    public async Task KillAsync()
+    /// <summary>
+    /// SIGKILL: the process dies at once, in the middle of whatever it was doing. The commands it started live on (a
+    /// crashed process) unless <paramref name="withItsCommands"/>, which models a lost machine: they die with it.
+    /// </summary>
+    public async Task KillAsync(bool withItsCommands = false)
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill(entireProcessTree: false);
+            _process.Kill(entireProcessTree: withItsCommands);
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();

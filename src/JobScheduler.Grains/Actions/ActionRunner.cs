@@ -1,4 +1,5 @@
 using JobScheduler.Core;
+using JobScheduler.Core.Actions;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -49,6 +50,10 @@ public sealed record AttemptRequest(
 /// <summary>The current action rules of this silo (configuration plus registered handlers).</summary>
 public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> options, IOptions<JobHandlerCatalog> handlers)
 {
+    // The policy with the configured list it was parsed from: a reload binds a new list, and a new policy follows.
+    // One reference, swapped whole, so concurrent readers never pair a list with another list's policy.
+    private ParsedNetworks? _httpNetworks;
+
     public ActionRules Current
     {
         get
@@ -59,9 +64,28 @@ public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> optio
                 CommandsEnabled = command.Enabled,
                 AllowedExecutables = command.AllowedExecutables,
                 Handlers = handlers.Value.Names,
+                HttpNetworks = HttpNetworks,
             };
         }
     }
+
+    /// <summary>Which addresses http actions may reach now (JobScheduler:Actions:Http:AllowedNetworks).</summary>
+    public NetworkPolicy HttpNetworks
+    {
+        get
+        {
+            var allowed = options.CurrentValue.Actions.Http.AllowedNetworks;
+            if (_httpNetworks is { } cached && ReferenceEquals(cached.Source, allowed))
+            {
+                return cached.Policy;
+            }
+            var policy = NetworkPolicy.Parse(allowed);
+            _httpNetworks = new ParsedNetworks(allowed, policy);
+            return policy;
+        }
+    }
+
+    private sealed record ParsedNetworks(List<string> Source, NetworkPolicy Policy);
 }
 
 /// <summary>

@@ -95,7 +95,7 @@ internal sealed partial class AttemptLink(
             : localNode.Find(key);
         if (live is null)
         {
-            return Lost(localNode.Id);
+            return NotKnown(localNode.Id);
         }
         _localAttempt = live;
         try
@@ -158,7 +158,7 @@ internal sealed partial class AttemptLink(
                 }
                 if (!status.Started)
                 {
-                    return Lost(nodeId);
+                    return NotKnown(nodeId);
                 }
                 if (status.Result is { } result)
                 {
@@ -178,6 +178,13 @@ internal sealed partial class AttemptLink(
 
     private bool IsNodeAlive(string nodeId) => membership.CurrentSnapshot.Members.Values
         .Any(m => m.Status == SiloStatus.Active && LocalNode.IdOf(m.SiloAddress) == nodeId);
+
+    /// <summary>
+    /// The node is there but never started the attempt, or no longer knows it: the node restarted, or the attempt's
+    /// execution lost its silo after placing it and before the start reached the node.
+    /// </summary>
+    private static ActionResult NotKnown(string nodeId) =>
+        new(AttemptOutcome.Lost, Error: $"The node this attempt was placed on ({nodeId}) does not know it: the node restarted, or the attempt never started there.");
 
     private static ActionResult Lost(string nodeId) =>
         new(AttemptOutcome.Lost, Error: $"The node running this attempt ({nodeId}) left the cluster before it finished.");

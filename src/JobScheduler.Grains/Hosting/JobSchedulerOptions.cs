@@ -1,3 +1,4 @@
+using JobScheduler.Core.Actions;
 using JobScheduler.Grains.Actions;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,24 @@ public sealed class JobSchedulerOptions
 public sealed class ActionsOptions
 {
     public CommandActionOptions Command { get; set; } = new();
+
+    public HttpActionOptions Http { get; set; } = new();
+}
+
+/// <summary>
+/// <c>http</c> actions reach public addresses only: loopback, link-local (the cloud metadata services), private,
+/// unique-local and reserved ranges (<see cref="NetworkPolicy.BlockedNetworks"/>) are refused unless allowed here.
+/// </summary>
+public sealed class HttpActionOptions
+{
+    /// <summary>
+    /// CIDR ranges (or single addresses) http actions may reach besides public addresses, e.g. <c>127.0.0.0/8</c>.
+    /// Default: none (Development allows loopback). Checked at submission for IP literals and on every connection.
+    /// </summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>How long an http action may take to open a connection. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -109,6 +128,18 @@ internal sealed class JobSchedulerOptionsValidator : IValidateOptions<JobSchedul
         else if (runAs is "root" or "0" || (OperatingSystem.IsLinux() && UnixUser.Find(runAs) is { Uid: 0 }))
         {
             failures.Add($"JobScheduler:Actions:Command:RunAsUser is '{runAs}', which is root: command actions never run as root. Name an unprivileged account (default {CommandActionOptions.DefaultRunAsUser}).");
+        }
+        try
+        {
+            NetworkPolicy.Parse(options.Actions.Http.AllowedNetworks);
+        }
+        catch (FormatException ex)
+        {
+            failures.Add(ex.Message);
+        }
+        if (options.Actions.Http.ConnectTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("JobScheduler:Actions:Http:ConnectTimeout must be positive.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

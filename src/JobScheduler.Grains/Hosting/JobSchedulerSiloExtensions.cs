@@ -37,8 +37,12 @@ public static class JobSchedulerSiloExtensions
 #pragma warning restore RS0030
         services.TryAddSingleton(sp => new SchedulerClock(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RandomSource>();
-        // Attempts carry their own timeout and cancel tokens; the client must not add a 100 s limit of its own.
-        services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Attempts carry their own timeout and cancel tokens; the client must not add a 100 s limit of its own. Its
+        // connections go only where the network policy allows (HttpActionConnector), with no proxy and no auto-redirects.
+        services.TryAddSingleton<IHostResolver, DnsHostResolver>();
+        services.TryAddSingleton<HttpActionConnector>();
+        services.AddHttpClient(HttpActionRunner.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<HttpActionConnector>().CreateHandler());
         services.TryAddSingleton<ActionRulesSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, StorageExceptionFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIncomingGrainCallFilter, GrainCallCounter>());

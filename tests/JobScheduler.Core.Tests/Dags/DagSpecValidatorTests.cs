@@ -273,6 +273,17 @@ public class DagSpecValidatorTests
         Assert.Equal(["steps[1].action.handler", "steps"], Fields(spec));
     }
 
+    [Fact]
+    public void Validate_HttpStepToABlockedNetwork_NamesTheStepsUrl()
+    {
+        var spec = Dag(Step("a"), Step("b", "a") with { Action = ActionSpec.HttpRequest("http://169.254.169.254/latest/meta-data/") });
+
+        var error = Assert.Single(Errors(spec));
+
+        Assert.Equal("steps[1].action.url", error.Field);
+        Assert.Contains("169.254.0.0/16", error.Message);
+    }
+
     // ----- waitFor -----
 
     [Fact]

@@ -93,7 +93,11 @@ public sealed record ActionSpec
 {
     [Id(0)] public ActionKind? Kind { get; init; }
 
-    /// <summary><c>command</c>: the executable (a path, or a name found on PATH).</summary>
+    /// <summary>
+    /// <c>command</c>: the executable, an absolute path or a name looked up on the server's PATH (a relative path is
+    /// refused). A server running as root runs it as <c>JobScheduler:Actions:Command:RunAsUser</c> (default
+    /// <c>nobody</c>), never as root.
+    /// </summary>
     [Id(1)] public string? Command { get; init; }
 
     /// <summary><c>command</c>: arguments, passed as-is (no shell).</summary>
@@ -102,7 +106,10 @@ public sealed record ActionSpec
     /// <summary><c>command</c>: extra environment variables.</summary>
     [Id(3)] public Dictionary<string, string>? Env { get; init; }
 
-    /// <summary><c>command</c>: working directory. Default: the server's.</summary>
+    /// <summary>
+    /// <c>command</c>: working directory. Default: the server's, or a fresh directory of the account's own when a root
+    /// server runs the command as another account.
+    /// </summary>
     [Id(4)] public string? WorkingDirectory { get; init; }
 
     /// <summary><c>http</c>: method. Default <c>GET</c>.</summary>

@@ -10,7 +10,10 @@ public sealed record ActionRules
     /// <summary>Whether <c>command</c> actions may be created at all.</summary>
     public bool CommandsEnabled { get; init; }
 
-    /// <summary>When non-empty, the only executables a <c>command</c> action may name.</summary>
+    /// <summary>
+    /// When non-empty, the only executables a <c>command</c> action may run, matched by canonical path
+    /// (<see cref="CommandExecutable"/>). Empty: any program, named by an absolute path or found on PATH.
+    /// </summary>
     public IReadOnlyCollection<string> AllowedExecutables { get; init; } = [];
 
     /// <summary>Names of the handlers registered on the silo.</summary>
@@ -159,9 +162,10 @@ public static partial class JobSpecValidator
                 {
                     errors.Add(new($"{field}.kind", "command actions are disabled on this server; an operator enables them with JobScheduler:Actions:Command:Enabled=true."));
                 }
-                else if (rules.AllowedExecutables.Count > 0 && !rules.AllowedExecutables.Contains(action.Command))
+                else if (CommandExecutable.Check(action.Command, rules.AllowedExecutables).Error is { } refused)
                 {
-                    errors.Add(new($"{field}.command", $"'{Shorten(action.Command)}' is not in this server's JobScheduler:Actions:Command:AllowedExecutables."));
+                    // The node that runs an attempt checks again with its own allow-list and PATH.
+                    errors.Add(new($"{field}.command", refused));
                 }
                 if (action.WorkingDirectory is { } wd
                     && InputLimits.CheckText(wd, InputLimits.MaxPathLength, $"{field}.workingDirectory", errors, lineBreaksAllowed: false)

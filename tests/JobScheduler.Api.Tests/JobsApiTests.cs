@@ -116,6 +116,18 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task CommandGivenAsARelativePath_IsRefused_NamingActionCommand()
+    {
+        var response = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/climber",
+            """{"schedule":{"kind":"manual"},"action":{"kind":"command","command":"../../bin/sh","args":["-c","id"]}}""");
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("relative path", problem.GetProperty("errors").GetProperty("action.command")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/jobs/climber")).StatusCode);
+    }
+
+    [Fact]
     public async Task InvalidJobId_IsRejected()
     {
         var response = await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/-leading-dash", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");

@@ -104,6 +104,26 @@ public class JobSpecValidatorTests
         Assert.Empty(Fields(Valid with { Action = ActionSpec.Run("/usr/bin/backup") }, rules));
     }
 
+    [Theory]
+    [InlineData("../../bin/sh")]
+    [InlineData("./echo")]
+    public void Validate_CommandGivenAsARelativePath_NamesActionCommand(string command)
+    {
+        var rules = Rules with { AllowedExecutables = ["sh", "echo"] };
+
+        Assert.Equal(["action.command"], Fields(Valid with { Action = ActionSpec.Run(command) }, rules));
+        Assert.Equal(["action.command"], Fields(Valid with { Action = ActionSpec.Run(command) }));
+    }
+
+    [Fact]
+    public void Validate_CommandOnAnAllowListByName_IsAcceptedByItsFullPathToo()
+    {
+        var rules = Rules with { AllowedExecutables = ["echo"] };
+        var echo = CommandExecutable.Resolve("echo").Path!;
+
+        Assert.Empty(Fields(Valid with { Action = ActionSpec.Run(echo, "hi") }, rules));
+    }
+
     [Fact]
     public void Validate_CommandWithoutExecutable_NamesActionCommand()
     {

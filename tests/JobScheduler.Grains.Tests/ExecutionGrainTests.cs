@@ -149,6 +149,32 @@ public sealed class ExecutionGrainTests(RealClockCluster fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task CommandJob_OnARootSilo_RunsAsNobody_WithoutTheSilosEnvironment()
+    {
+        const string secret = "JOBSCHEDULER_TEST_SILO_SECRET";
+        Environment.SetEnvironmentVariable(secret, "hunter2");
+        var id = await TriggerAsync("whoami", new JobSpec { Action = ActionSpec.Run("sh", "-c", $"id -u; printenv {secret}; echo end") });
+        var attempt = Assert.Single((await fixture.CompletedAsync(id)).Attempts);
+
+        Assert.Equal(AttemptOutcome.Succeeded, attempt.Outcome);
+        var lines = attempt.Output!.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEqual("0", lines[0]);
+        if (Environment.IsPrivilegedProcess)
+        {
+            // CI runs as root: the attempt's uid is nobody's, and the silo's variable is not there.
+            Assert.Equal([NobodyUid(), "end"], lines);
+        }
+    }
+
+    private static string NobodyUid()
+    {
+        using var id = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("id", ["-u", "nobody"]) { RedirectStandardOutput = true })!;
+        var uid = id.StandardOutput.ReadToEnd().Trim();
+        id.WaitForExit();
+        return uid;
+    }
+
+    [Fact]
     public async Task MissingExecutable_FailsWithAClearError()
     {
         var id = await TriggerAsync("missing", new JobSpec { Action = ActionSpec.Run("/no/such/program") });

@@ -58,7 +58,7 @@ public sealed class ClusterTests : IAsyncLifetime
             .Select(_ => ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo", "--JobScheduler:Node:CpuMillis=2000", "--JobScheduler:Node:MemoryMb=4000"))
             .ToList();
         await using var api = ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Api");
-        var markers = Directory.CreateTempSubdirectory("jobscheduler-dag-markers-").FullName;
+        var markers = DagKillAndRestart.CreateMarkerDirectory();
         try
         {
             foreach (var silo in silos)

@@ -16,15 +16,29 @@ public static class DagKillAndRestart
     /// <summary>Runs the scenario on <paramref name="server"/> (not started yet).</summary>
     public static async Task RunAsync(ServerProcess server, TimeSpan patience)
     {
-        var markers = Directory.CreateTempSubdirectory("jobscheduler-dag-markers-");
+        var markers = CreateMarkerDirectory();
         try
         {
-            await RunAsync(server, markers.FullName, patience);
+            await RunAsync(server, markers, patience);
         }
         finally
         {
-            markers.Delete(recursive: true);
+            Directory.Delete(markers, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A new directory for <see cref="MarkedStep"/>'s marker files, writable by every account: a root server runs the
+    /// steps as nobody (<c>JobScheduler:Actions:Command:RunAsUser</c>).
+    /// </summary>
+    public static string CreateMarkerDirectory()
+    {
+        var markers = Directory.CreateTempSubdirectory("jobscheduler-dag-markers-").FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(markers, (UnixFileMode)0b111_111_111);
+        }
+        return markers;
     }
 
     private static async Task RunAsync(ServerProcess server, string markers, TimeSpan patience)

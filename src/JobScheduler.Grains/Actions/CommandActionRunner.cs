@@ -11,6 +11,8 @@ namespace JobScheduler.Grains.Actions;
 /// Runs a <c>command</c> action as a child process: no shell, arguments passed as-is, stdout and stderr kept
 /// (their tail), exit code 0 is success. On timeout or cancel the whole process tree is killed. A DAG step also gets
 /// its inputs as environment variables and a file of its own to write its outputs to (<see cref="StepEnvironment"/>).
+/// The executable is checked against this node's allow-list and run by the full path found then
+/// (<see cref="CommandExecutable"/>); a root server runs it as an unprivileged account (<see cref="CommandSandbox"/>).
 /// </summary>
 public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> options, ProcessLimits limits)
 {
@@ -25,13 +27,23 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         {
             return new ActionResult(AttemptOutcome.Failed, Error: "command actions are disabled on this node (JobScheduler:Actions:Command:Enabled=false).");
         }
-        if (settings.AllowedExecutables.Count > 0 && !settings.AllowedExecutables.Contains(action.Command!))
+        var executable = CommandExecutable.Check(action.Command!, settings.AllowedExecutables);
+        if (executable.Error is { } refused)
         {
-            return new ActionResult(AttemptOutcome.Failed, Error: $"'{action.Command}' is not in this node's JobScheduler:Actions:Command:AllowedExecutables.");
+            return new ActionResult(AttemptOutcome.Failed, Error: $"refused on this node: {refused}");
+        }
+        if (!executable.Exists)
+        {
+            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': no such program on this node{(executable.Path is null ? "'s PATH" : "")}.");
         }
 
+        using var sandbox = CommandSandbox.Create(settings.RunAsUser, out var sandboxError);
+        if (sandbox is null)
+        {
+            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': {sandboxError}");
+        }
         using var scope = limits.Prepare($"{request.ExecutionId}#{request.Attempt}", request.Limits);
-        var (fileName, arguments) = scope.Wrap(action.Command!, action.Args ?? []);
+        var (fileName, arguments) = scope.Wrap(executable.Path!, action.Args ?? []);
         var startInfo = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
@@ -39,10 +51,7 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        if (!string.IsNullOrEmpty(action.WorkingDirectory))
-        {
-            startInfo.WorkingDirectory = action.WorkingDirectory;
-        }
+        sandbox.Configure(startInfo, action.WorkingDirectory);
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
@@ -60,24 +69,18 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
             return await RunProcessAsync(request, startInfo, scope, output, cancellationToken);
         }
 
-        // Every attempt starts with an empty file of its own, so a retry never publishes what an earlier attempt wrote.
-        var outputFile = Path.GetTempFileName();
-        try
+        // Every attempt starts with an empty file of its own, so a retry never publishes what an earlier attempt wrote;
+        // the sandbox deletes it afterwards.
+        var outputFile = sandbox.CreateOutputFile();
+        // As with JOBSCHEDULER_JOB_ID above, the scheduler's JOBSCHEDULER_* variables win over an action's env of the same
+        // name: a step's inputs and its outputs file are what the run says they are.
+        foreach (var (name, value) in StepEnvironment.For(inputs))
         {
-            // As with JOBSCHEDULER_JOB_ID above, the scheduler's JOBSCHEDULER_* variables win over an action's env of
-            // the same name: a step's inputs and its outputs file are what the run says they are.
-            foreach (var (name, value) in StepEnvironment.For(inputs))
-            {
-                startInfo.Environment[name] = value;
-            }
-            startInfo.Environment[StepEnvironment.OutputFileVariable] = outputFile;
-            var result = await RunProcessAsync(request, startInfo, scope, output, cancellationToken);
-            return result.Outcome == AttemptOutcome.Succeeded ? await WithOutputsAsync(result, outputFile, cancellationToken) : result;
+            startInfo.Environment[name] = value;
         }
-        finally
-        {
-            TryDelete(outputFile);
-        }
+        startInfo.Environment[StepEnvironment.OutputFileVariable] = outputFile;
+        var result = await RunProcessAsync(request, startInfo, scope, output, cancellationToken);
+        return result.Outcome == AttemptOutcome.Succeeded ? await WithOutputsAsync(result, outputFile, cancellationToken) : result;
     }
 
     private static async Task<ActionResult> RunProcessAsync(
@@ -94,7 +97,22 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         }
         catch (Win32Exception ex)
         {
-            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': {ex.Message}", Limits: enforced);
+            var who = startInfo.UserName is { Length: > 0 } user ? $" as '{user}'" : "";
+            return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}'{who}: {ex.Message}", Limits: enforced);
+        }
+        if (scope.MustJoin)
+        {
+            try
+            {
+                scope.Join(process.Id);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not one instruction of the command has run: it is still waiting in the gate.
+                KillTree(process);
+                await process.WaitForExitAsync(CancellationToken.None);
+                return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}' inside its resource limits: {ex.Message}", Limits: enforced);
+            }
         }
         process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -146,18 +164,6 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         return parsed.IsValid
             ? result with { Outputs = parsed.Outputs }
             : result with { Outcome = AttemptOutcome.Failed, Error = $"outputs: {parsed.Error}" };
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The command made it undeletable (a directory in its place, permissions); the temp directory's cleaner has it.
-        }
     }
 
     private static void KillTree(Process process)

@@ -6,16 +6,22 @@ namespace JobScheduler.Grains.Actions;
 /// <summary>
 /// Enforces <c>resources.limits</c> on a command's process tree where the OS allows: a cgroup (v2, or v1 memory and
 /// cpu controllers) when this process may create one, otherwise <c>prlimit</c> (an address-space rlimit: memory
-/// only). The command is started through a small <c>/bin/sh</c> wrapper that joins the cgroup, or through
-/// <c>prlimit</c>, and then <c>exec</c>s it, so the limits hold from its first instruction. What was enforced, and
-/// how, is recorded on the attempt.
+/// only). The command is started through a small <c>/bin/sh</c> gate that waits on its stdin while this process
+/// moves it into the cgroup (<see cref="LimitScope.Join"/>), or through <c>prlimit</c>, and then <c>exec</c>s it, so
+/// the limits hold from its first instruction. This process does the move, not the child, because a child running as
+/// another account (<see cref="CommandSandbox"/>) may not write the cgroup's files. What was enforced, and how, is
+/// recorded on the attempt.
 /// </summary>
 public sealed partial class ProcessLimits(ILogger<ProcessLimits> logger)
 {
     private const string GroupName = "jobscheduler";
     private static readonly TimeSpan CpuPeriod = TimeSpan.FromMilliseconds(100);
 
+    private static readonly string[] PrlimitPaths = ["/usr/bin/prlimit", "/bin/prlimit"];
+
     private readonly Lazy<Mechanism> _mechanism = new(() => Detect(logger));
+
+    private readonly string? _prlimit = PrlimitPaths.FirstOrDefault(File.Exists);
 
     private enum Mechanism
     {
@@ -39,7 +45,7 @@ public sealed partial class ProcessLimits(ILogger<ProcessLimits> logger)
             {
                 Mechanism.CgroupV2 => CgroupV2(name, limits),
                 Mechanism.CgroupV1 => CgroupV1(name, limits),
-                Mechanism.Rlimit => Rlimit(limits),
+                Mechanism.Rlimit => Rlimit(limits, _prlimit!),
                 _ => LimitScope.NotEnforced(limits),
             };
         }
@@ -98,7 +104,7 @@ public sealed partial class ProcessLimits(ILogger<ProcessLimits> logger)
         return new LimitScope(enforced, procs, directories, oomKills);
     }
 
-    private static LimitScope Rlimit(ResourceLimits limits)
+    private static LimitScope Rlimit(ResourceLimits limits, string prlimitPath)
     {
         var enforced = new List<string>();
         var prlimit = new List<string>();
@@ -111,7 +117,7 @@ public sealed partial class ProcessLimits(ILogger<ProcessLimits> logger)
         {
             enforced.Add("cpu not enforced (no writable cgroup)");
         }
-        return new LimitScope(enforced, [], [], () => 0) { PrlimitArguments = prlimit };
+        return new LimitScope(enforced, [], [], () => 0) { PrlimitPath = prlimitPath, PrlimitArguments = prlimit };
     }
 
     private static string Bytes(int megabytes) => ((long)megabytes * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
@@ -147,7 +153,7 @@ public sealed partial class ProcessLimits(ILogger<ProcessLimits> logger)
             mechanism = Mechanism.CgroupV1;
             TryCreate("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu", enable: false);
         }
-        else if (File.Exists("/usr/bin/prlimit") || File.Exists("/bin/prlimit"))
+        else if (PrlimitPaths.Any(File.Exists))
         {
             mechanism = Mechanism.Rlimit;
         }
@@ -198,22 +204,38 @@ public sealed class LimitScope(IReadOnlyList<string> enforced, IReadOnlyList<str
     /// <summary>Human-readable list of what is enforced, recorded on the attempt.</summary>
     public IReadOnlyList<string> Enforced { get; } = enforced;
 
+    internal string PrlimitPath { get; init; } = "prlimit";
+
     internal IReadOnlyList<string> PrlimitArguments { get; init; } = [];
 
-    /// <summary>The executable and arguments that start <paramref name="command"/> inside the limits.</summary>
+    /// <summary>Whether the started process must be moved into the limits (<see cref="Join"/>) before its stdin is closed.</summary>
+    public bool MustJoin => procsFiles.Count > 0;
+
+    /// <summary>
+    /// The executable and arguments that start <paramref name="command"/> (a full path) inside the limits. With a
+    /// cgroup, sh waits for its stdin to close, which the runner does after <see cref="Join"/>, then becomes the
+    /// command: nothing runs outside the limits.
+    /// </summary>
     public (string FileName, IReadOnlyList<string> Arguments) Wrap(string command, IReadOnlyList<string> arguments)
     {
-        if (procsFiles.Count > 0)
+        if (MustJoin)
         {
-            // sh joins the cgroup(s) with its own pid, then becomes the command: nothing runs outside the limits.
-            var join = string.Join("; ", procsFiles.Select((_, i) => $"echo $$ > \"${{{i + 1}}}\""));
-            return ("/bin/sh", ["-c", $"{join}; shift {procsFiles.Count}; exec \"$@\"", "jobscheduler-limits", .. procsFiles, command, .. arguments]);
+            return ("/bin/sh", ["-c", "read -r _; exec \"$@\"", "jobscheduler-limits", command, .. arguments]);
         }
         if (PrlimitArguments.Count > 0)
         {
-            return ("prlimit", [.. PrlimitArguments, "--", command, .. arguments]);
+            return (PrlimitPath, [.. PrlimitArguments, "--", command, .. arguments]);
         }
         return (command, arguments);
+    }
+
+    /// <summary>Moves the process <paramref name="pid"/> (the waiting gate of <see cref="Wrap"/>) into the cgroup(s).</summary>
+    public void Join(int pid)
+    {
+        foreach (var procs in procsFiles)
+        {
+            File.WriteAllText(procs, pid.ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     /// <summary>Whether the kernel killed a process of this attempt for exceeding the memory limit.</summary>

@@ -1,4 +1,5 @@
 using JobScheduler.Core.Actions;
+using JobScheduler.Grains.Actions;
 using Microsoft.Extensions.Options;
 
 namespace JobScheduler.Grains.Hosting;
@@ -67,8 +68,23 @@ public sealed class CommandActionOptions
     /// <summary>Whether <c>command</c> actions may be created and run. Default false (true in the Development settings).</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>When non-empty, the only executables a command action may name (exact match). Default: any.</summary>
+    /// <summary>
+    /// When non-empty, the only executables a command action may run: each entry an absolute path or a name looked up
+    /// on the server's PATH, matched by canonical path (<see cref="JobScheduler.Core.CommandExecutable"/>) when a job is
+    /// submitted and again on the node that runs it. Default: empty, any program.
+    /// </summary>
     public List<string> AllowedExecutables { get; set; } = [];
+
+    /// <summary>
+    /// The account commands run as when the server runs as root (<see cref="Environment.IsPrivilegedProcess"/>): the
+    /// child gets that account's uid, gid and groups, an environment of its own (no variable of the server's), and a
+    /// fresh working directory it owns. Never root (refused at start). Default <see cref="DefaultRunAsUser"/>. Ignored
+    /// when the server is not root: commands then run as the server's own user.
+    /// </summary>
+    public string RunAsUser { get; set; } = DefaultRunAsUser;
+
+    /// <summary>The account commands run as when the server is root and <see cref="RunAsUser"/> is not set.</summary>
+    public const string DefaultRunAsUser = "nobody";
 }
 
 internal sealed class JobSchedulerOptionsValidator : IValidateOptions<JobSchedulerOptions>
@@ -103,6 +119,15 @@ internal sealed class JobSchedulerOptionsValidator : IValidateOptions<JobSchedul
         if (options.MaxOutputChars < 0)
         {
             failures.Add("JobScheduler:MaxOutputChars must not be negative.");
+        }
+        var runAs = options.Actions.Command.RunAsUser;
+        if (string.IsNullOrWhiteSpace(runAs))
+        {
+            failures.Add($"JobScheduler:Actions:Command:RunAsUser must name an unprivileged account (default {CommandActionOptions.DefaultRunAsUser}).");
+        }
+        else if (runAs is "root" or "0" || (OperatingSystem.IsLinux() && UnixUser.Find(runAs) is { Uid: 0 }))
+        {
+            failures.Add($"JobScheduler:Actions:Command:RunAsUser is '{runAs}', which is root: command actions never run as root. Name an unprivileged account (default {CommandActionOptions.DefaultRunAsUser}).");
         }
         try
         {

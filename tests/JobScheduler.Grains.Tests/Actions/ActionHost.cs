@@ -18,11 +18,16 @@ public sealed class ActionHost : IDisposable
 
     private readonly ServiceProvider _services;
 
-    public ActionHost()
+    /// <param name="configure">Changes to the options after commands are enabled (an allow-list, another account).</param>
+    public ActionHost(Action<JobSchedulerOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddJobScheduler(options => options.Actions.Command.Enabled = true);
+        services.AddJobScheduler(options =>
+        {
+            options.Actions.Command.Enabled = true;
+            configure?.Invoke(options);
+        });
         services.AddHttpClient(HttpActionRunner.ClientName).ConfigurePrimaryHttpMessageHandler(() => Http);
         services.AddJobHandler<StepOutputHandler>(StepOutputHandler.Name);
         _services = services.BuildServiceProvider();

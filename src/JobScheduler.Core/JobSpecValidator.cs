@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using JobScheduler.Core.Secrets;
 
 namespace JobScheduler.Core;
 
@@ -190,6 +191,7 @@ public static partial class JobSpecValidator
                 errors.Add(new($"{field}.kind", $"'{action.Kind}' is not an action kind: command, http or handler."));
                 break;
         }
+        ActionSecretsValidator.Validate(action, field, errors);
         if (action.Payload is { } payload)
         {
             if (payload.Length > rules.MaxPayloadLength)

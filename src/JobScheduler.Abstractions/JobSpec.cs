@@ -132,6 +132,16 @@ public sealed record ActionSpec
     [JsonConverter(typeof(RawJsonConverter))]
     public string? Payload { get; init; }
 
+    /// <summary>
+    /// <c>command</c>: environment variables whose values are secret. Encrypted before they are stored, decrypted only on
+    /// the node that runs the attempt, masked in its recorded output, and answered as <c>"***"</c>. Sending <c>"***"</c>
+    /// back for a name the stored action has keeps the stored value (a client may round-trip what it read).
+    /// </summary>
+    [Id(11)] public Dictionary<string, string>? Secrets { get; init; }
+
+    /// <summary><c>http</c>: request headers whose values are secret; stored, shown and round-tripped as <see cref="Secrets"/> are.</summary>
+    [Id(12)] public Dictionary<string, string>? SecretHeaders { get; init; }
+
     public static ActionSpec Run(string command, params string[] args) =>
         new() { Kind = ActionKind.Command, Command = command, Args = args };
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using JobScheduler.Core.Actions;
+using JobScheduler.Core.Secrets;
 
 namespace JobScheduler.Core;
 
@@ -212,6 +213,7 @@ public static partial class JobSpecValidator
                 errors.Add(new($"{field}.kind", $"'{action.Kind}' is not an action kind: command, http or handler."));
                 break;
         }
+        ActionSecretsValidator.Validate(action, field, errors);
         if (action.Payload is { } payload)
         {
             if (payload.Length > rules.MaxPayloadLength)

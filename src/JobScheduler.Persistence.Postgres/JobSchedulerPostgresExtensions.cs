@@ -70,7 +70,7 @@ public static class JobSchedulerPostgresExtensions
         return services;
     }
 
-    /// <summary>Membership, grain state (one row per job, execution, DAG and DAG run), reminders and lists in PostgreSQL.</summary>
+    /// <summary>Membership, grain state (one row per job, execution, DAG and DAG run), reminders, lists and the key ring of action secrets in PostgreSQL.</summary>
     public static ISiloBuilder UseJobSchedulerPostgres(this ISiloBuilder silo, string connectionString)
     {
         connectionString = WithPoolLimit(connectionString, OrleansPoolSize);
@@ -87,6 +87,8 @@ public static class JobSchedulerPostgresExtensions
             sp.GetRequiredService<PostgresBatcher>()));
         silo.Services.AddSingleton<IJobCatalog>(sp => new PostgresJobCatalog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PostgresBatcher>()));
         silo.Services.AddSingleton<IDagCatalog>(sp => new PostgresDagCatalog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PostgresBatcher>()));
+        // The key ring that encrypts action secrets: every silo reads the same keys, so any silo opens what another sealed.
+        silo.Services.AddSingleton<IKeyRingStore>(sp => new PostgresKeyRingStore(sp.GetRequiredService<NpgsqlDataSource>()));
         return silo;
     }
 

@@ -34,6 +34,8 @@ public static class JobSchedulerSqliteExtensions
             sp.GetRequiredService<SqliteDatabase>()));
         silo.Services.AddSingleton<IJobCatalog>(sp => new SqliteJobCatalog(sp.GetRequiredService<SqliteDatabase>()));
         silo.Services.AddSingleton<IDagCatalog>(sp => new SqliteDagCatalog(sp.GetRequiredService<SqliteDatabase>()));
+        // The key ring that encrypts action secrets lives with the jobs it protects: a restart opens them again.
+        silo.Services.AddSingleton<IKeyRingStore>(sp => new SqliteKeyRingStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         return silo;
     }
 }

@@ -75,6 +75,8 @@ public static class JobSchedulerServer
                     silo.AddJobSchedulerMemoryReminders();
                 }
                 silo.AddJobScheduler();
+                // The key ring of action secrets is plain XML in the database unless a certificate encrypts it.
+                silo.ProtectSecretKeysWithCertificate(builder.Configuration.GetSection(SecretKeyOptions.Section).Get<SecretKeyOptions>() ?? new());
                 configureSilo?.Invoke(silo);
             });
         }

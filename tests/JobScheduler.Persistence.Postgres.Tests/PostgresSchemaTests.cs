@@ -112,7 +112,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
         var before = await Schema(dataSource).EnsureAsync(apply: true, CancellationToken.None);
 
         Assert.Equal(7, before);
-        Assert.Equal(8, await _database.ScalarAsync("SELECT max(version) FROM js_schema_migrations"));
+        Assert.Equal(PostgresSchema.LatestVersion, await _database.ScalarAsync("SELECT max(version) FROM js_schema_migrations"));
         Assert.Equal(2, await _database.ScalarAsync("SELECT count(*) FROM pg_tables WHERE tablename IN ('js_dags', 'js_dag_runs')"));
         Assert.Equal(1, await _database.ScalarAsync("SELECT count(*) FROM pg_indexes WHERE indexname = 'js_executions_dag_steps'"));
         Assert.Equal(3, await _database.ScalarAsync("SELECT version FROM js_jobs WHERE id = 'kept'"));

@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using JobScheduler.Core;
 using JobScheduler.Core.Actions;
+using JobScheduler.Core.Secrets;
 using JobScheduler.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -90,17 +92,30 @@ public sealed class ActionRulesSource(IOptionsMonitor<JobSchedulerOptions> optio
 
 /// <summary>
 /// Runs one attempt of any action kind with its timeout and cancellation. The outcome tells a timeout
-/// (<see cref="AttemptOutcome.TimedOut"/>) from a cancel (<see cref="AttemptOutcome.Cancelled"/>).
+/// (<see cref="AttemptOutcome.TimedOut"/>) from a cancel (<see cref="AttemptOutcome.Cancelled"/>). The action's secrets
+/// are decrypted here, just before the run, and masked in everything recorded of it (output, error, outputs).
 /// </summary>
 public sealed class ActionRunner(
     CommandActionRunner commands,
     HttpActionRunner http,
     HandlerActionRunner handlers,
+    SecretProtector secrets,
     SchedulerClock clock,
     IOptionsMonitor<JobSchedulerOptions> options)
 {
     public async Task<ActionResult> RunAsync(AttemptRequest request, CancellationToken cancel)
     {
+        IReadOnlyList<string> secretValues;
+        try
+        {
+            request = request with { Action = secrets.Reveal(request.Action, out secretValues) };
+        }
+        catch (CryptographicException ex)
+        {
+            // The message names the key, never a value.
+            return new ActionResult(AttemptOutcome.Failed, Error: $"the action's secrets could not be decrypted on this node: {ex.Message}");
+        }
+        var mask = new SecretMask(secretValues);
         using var timeout = request.Timeout is { } limit
             ? new CancellationTokenSource(limit, clock.Time)
             : new CancellationTokenSource();
@@ -137,6 +152,13 @@ public sealed class ActionRunner(
         {
             result = result with { Limits = ["not enforced: only command actions run in a process of their own"] };
         }
-        return result with { Output = output.ToString(), OutputTruncated = output.Truncated };
+        var truncated = output.Truncated;
+        return result with
+        {
+            Output = mask.Apply(output.ToString(), truncated),
+            OutputTruncated = truncated,
+            Error = mask.Apply(result.Error),
+            Outputs = mask.Apply(result.Outputs),
+        };
     }
 }

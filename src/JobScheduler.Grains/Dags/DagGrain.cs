@@ -1,6 +1,7 @@
 using JobScheduler.Core;
 using JobScheduler.Core.Dags;
 using JobScheduler.Core.Jobs;
+using JobScheduler.Core.Secrets;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
@@ -23,6 +24,7 @@ public sealed partial class DagGrain(
     [PersistentState(StateNames.Dag, StateNames.Provider)] IPersistentState<DagGrainState> state,
     SchedulerClock clock,
     ActionRulesSource rules,
+    SecretProtector secrets,
     IDagCatalog catalog,
     IOptionsMonitor<JobSchedulerOptions> options,
     ILogger<DagGrain> logger) : Grain, IDagGrain
@@ -34,6 +36,9 @@ public sealed partial class DagGrain(
     private FireSchedule? _schedule;
 
     private DagInfo? Dag => state.State.Dag is { State: not JobState.Deleted } dag ? dag : null;
+
+    /// <summary>The DAG as answers show it: secret values masked (the state keeps them encrypted).</summary>
+    private DagInfo? Shown => Dag is { } dag ? ActionSecrets.Redact(dag) : null;
 
     private string DagId => this.GetPrimaryKeyString();
 
@@ -74,8 +79,14 @@ public sealed partial class DagGrain(
         var existing = Dag;
         if (existing is not null && createOnly)
         {
-            return new DagWriteResult { Dag = existing, Conflict = true, Errors = [new("id", $"a DAG with id '{DagId}' already exists.")] };
+            return new DagWriteResult { Dag = ActionSecrets.Redact(existing), Conflict = true, Errors = [new("id", $"a DAG with id '{DagId}' already exists.")] };
         }
+        var (sealedSteps, sealErrors) = SealSteps(spec, existing);
+        if (sealErrors.Count > 0)
+        {
+            return new DagWriteResult { Errors = [.. sealErrors] };
+        }
+        spec = spec with { Steps = sealedSteps };
         if (existing is null)
         {
             state.State.Runs.Clear();
@@ -98,10 +109,10 @@ public sealed partial class DagGrain(
         state.State.PlannedAt = now;
         await SaveAsync(dag);
         LogDagSaved(DagId, existing is null ? "created" : "replaced", spec.Steps!.Length, dag.NextFireAt);
-        return new DagWriteResult { Dag = dag, Created = existing is null };
+        return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Created = existing is null };
     }
 
-    public Task<DagInfo?> GetAsync() => Task.FromResult(Dag);
+    public Task<DagInfo?> GetAsync() => Task.FromResult(Shown);
 
     // Activation did the work: the timer is armed.
     public Task WakeAsync() => Task.CompletedTask;
@@ -125,7 +136,7 @@ public sealed partial class DagGrain(
         {
             await SaveAsync(DagScheduling.Apply(dag, paused));
         }
-        return Dag;
+        return Shown;
     }
 
     public async Task<DagInfo?> ResumeAsync()
@@ -134,7 +145,7 @@ public sealed partial class DagGrain(
         {
             await SaveAsync(DagScheduling.Apply(dag, resumed));
         }
-        return Dag;
+        return Shown;
     }
 
     public async Task<DagWriteResult> TriggerAsync(DagTriggerOptions? options, string? idempotencyKey)
@@ -147,12 +158,12 @@ public sealed partial class DagGrain(
             .Concat(idempotencyKey is null ? [] : IdempotencyKeys.Validate(idempotencyKey)).ToArray();
         if (errors.Length > 0)
         {
-            return new DagWriteResult { Dag = dag, Errors = errors };
+            return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Errors = errors };
         }
         var now = clock.Now;
         if (idempotencyKey is not null && IdempotencyKeys.Find(state.State.Triggers, idempotencyKey, now) is { } earlier)
         {
-            return new DagWriteResult { Dag = dag, Run = await GrainFactory.GetGrain<IDagRunGrain>(earlier).GetAsync() };
+            return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Run = await GrainFactory.GetGrain<IDagRunGrain>(earlier).GetAsync() };
         }
         var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
         state.State.LastTriggerAt = instant;
@@ -162,7 +173,7 @@ public sealed partial class DagGrain(
             IdempotencyKeys.Remember(state.State.Triggers, idempotencyKey, run.Id, now);
         }
         await state.WriteStateAsync();
-        return new DagWriteResult { Dag = dag, Run = run };
+        return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Run = run };
     }
 
     public async Task<Page<DagRunInfo>?> ListRunsAsync(DagRunQuery query) =>
@@ -257,6 +268,22 @@ public sealed partial class DagGrain(
         Steps = dag.Steps ?? [],
         Parameters = parameters,
     };
+
+    /// <summary>The steps with their secrets encrypted; a step's "***" keeps the value the stored step of the same id has.</summary>
+    private (DagStepSpec[] Steps, List<FieldError> Errors) SealSteps(DagSpec spec, DagInfo? existing)
+    {
+        var errors = new List<FieldError>();
+        var steps = spec.Steps!;
+        var sealedSteps = new DagStepSpec[steps.Length];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var stored = existing?.Steps?.FirstOrDefault(s => s.Id == steps[i].Id)?.Action;
+            sealedSteps[i] = steps[i].Action is { } action
+                ? steps[i] with { Action = secrets.Seal(action, stored, $"steps[{i}].action", errors) }
+                : steps[i];
+        }
+        return (sealedSteps, errors);
+    }
 
     /// <summary>Steps asking for more resources than any node has: refused at submission, as a job's would be.</summary>
     private async Task<FieldError[]> StepsThatNeverFitAsync(DagSpec spec)

@@ -51,6 +51,7 @@ public static class JobSchedulerSiloExtensions
         services.TryAddSingleton<HttpActionRunner>();
         services.TryAddSingleton<HandlerActionRunner>();
         services.TryAddSingleton<ActionRunner>();
+        services.AddActionSecrets();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, SchedulerMaintenance>());
 
         // This silo as a worker node, and the placement that puts each attempt on the node the ledger reserved.
@@ -78,6 +79,7 @@ public static class JobSchedulerSiloExtensions
         builder.Services.TryAddSingleton(sp => new MemoryStore(new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
         builder.Services.TryAddSingleton<IJobCatalog>(sp => sp.GetRequiredService<MemoryStore>());
         builder.Services.TryAddSingleton<IDagCatalog>(sp => sp.GetRequiredService<MemoryStore>());
+        builder.Services.TryAddSingleton<IKeyRingStore, MemoryKeyRingStore>();
         builder.Services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<MemoryStore>());
         return builder;
     }

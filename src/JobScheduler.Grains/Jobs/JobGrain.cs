@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JobScheduler.Core;
 using JobScheduler.Core.Dags;
 using JobScheduler.Core.Jobs;
+using JobScheduler.Core.Secrets;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Hosting;
@@ -24,6 +25,7 @@ public sealed partial class JobGrain(
     [PersistentState(StateNames.Job, StateNames.Provider)] IPersistentState<JobGrainState> state,
     SchedulerClock clock,
     ActionRulesSource rules,
+    SecretProtector secrets,
     IJobCatalog catalog,
     IOptionsMonitor<JobSchedulerOptions> options,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
@@ -36,6 +38,9 @@ public sealed partial class JobGrain(
     private JobExecutions _executions = null!;
 
     private JobInfo? Job => state.State.Job is { State: not JobState.Deleted } job ? job : null;
+
+    /// <summary>The job as answers show it: secret values masked (the state keeps them encrypted).</summary>
+    private JobInfo? Shown => Job is { } job ? ActionSecrets.Redact(job) : null;
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -80,7 +85,14 @@ public sealed partial class JobGrain(
         var existing = Job;
         if (existing is not null && createOnly)
         {
-            return new JobWriteResult { Job = existing, Conflict = true, Errors = [new("id", $"a job with id '{JobId}' already exists.")] };
+            return new JobWriteResult { Job = ActionSecrets.Redact(existing), Conflict = true, Errors = [new("id", $"a job with id '{JobId}' already exists.")] };
+        }
+        // Secrets are encrypted before anything is stored; "***" keeps what the stored definition has.
+        var sealErrors = new List<FieldError>();
+        spec = spec with { Action = secrets.Seal(spec.Action!, existing?.Action, "action", sealErrors) };
+        if (sealErrors.Count > 0)
+        {
+            return new JobWriteResult { Errors = [.. sealErrors] };
         }
         if (existing is null)
         {
@@ -114,10 +126,10 @@ public sealed partial class JobGrain(
             // future cost storage rows, not memory.
             DeactivateOnIdle();
         }
-        return new JobWriteResult { Job = job, Created = existing is null };
+        return new JobWriteResult { Job = ActionSecrets.Redact(job), Created = existing is null };
     }
 
-    public Task<JobInfo?> GetAsync() => Task.FromResult(Job);
+    public Task<JobInfo?> GetAsync() => Task.FromResult(Shown);
 
     // Activation did the work: the precise timer is armed.
     public Task WakeAsync() => Task.CompletedTask;
@@ -146,7 +158,7 @@ public sealed partial class JobGrain(
         {
             await SaveAsync(paused);
         }
-        return Job;
+        return Shown;
     }
 
     public async Task<JobInfo?> ResumeAsync()
@@ -160,7 +172,7 @@ public sealed partial class JobGrain(
         {
             await SaveAsync(resumed);
         }
-        return Job;
+        return Shown;
     }
 
     public async Task<JobWriteResult> TriggerAsync(TriggerOptions? overrides, string? idempotencyKey)
@@ -173,19 +185,26 @@ public sealed partial class JobGrain(
             .Concat(idempotencyKey is null ? [] : IdempotencyKeys.Validate(idempotencyKey)).ToArray();
         if (errors.Length > 0)
         {
-            return new JobWriteResult { Job = job, Errors = errors };
+            return new JobWriteResult { Job = ActionSecrets.Redact(job), Errors = errors };
+        }
+        // An override's secrets are sealed as a definition's are; "***" keeps the job's own.
+        var sealErrors = new List<FieldError>();
+        var action = overrides?.Action is { } overridden ? secrets.Seal(overridden, job.Action, "action", sealErrors) : job.Action!;
+        if (sealErrors.Count > 0)
+        {
+            return new JobWriteResult { Job = ActionSecrets.Redact(job), Errors = [.. sealErrors] };
         }
         var now = clock.Now;
         if (idempotencyKey is not null && IdempotencyKeys.Find(state.State.Triggers, idempotencyKey, now) is { } earlier)
         {
             // A retried trigger (the client timed out, say): the run it asked for exists already.
-            return new JobWriteResult { Job = job, ExecutionId = earlier };
+            return new JobWriteResult { Job = ActionSecrets.Redact(job), ExecutionId = earlier };
         }
         var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
         state.State.LastTriggerAt = instant;
         var request = CreateRequest(job, instant, "manual") with
         {
-            Action = overrides?.Action ?? job.Action!,
+            Action = action,
             Retry = overrides?.Retry ?? job.Retry,
             Timeout = overrides?.Timeout ?? job.Timeout,
         };
@@ -197,7 +216,7 @@ public sealed partial class JobGrain(
         var writing = Stopwatch.GetTimestamp();
         await state.WriteStateAsync();
         SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
-        return new JobWriteResult { Job = job, ExecutionId = execution.Id };
+        return new JobWriteResult { Job = ActionSecrets.Redact(job), ExecutionId = execution.Id };
     }
 
     public async Task<Page<ExecutionInfo>?> ListExecutionsAsync(ExecutionQuery query) =>

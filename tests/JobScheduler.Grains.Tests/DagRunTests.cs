@@ -248,6 +248,29 @@ public sealed class DagRunTests(RealClockCluster fixture) : IClassFixture<RealCl
     }
 
     [Fact]
+    public async Task History_KeepsTheNewestRunsUpToTheBound_AndDropsTheOldestWithTheirExecutions()
+    {
+        var dag = fixture.Client.GetGrain<IDagGrain>("bounded");
+        await dag.PutAsync(new DagSpec { Steps = [Noop("a")] }, "tester", createOnly: false);
+        var runs = new List<string>();
+        for (var i = 0; i < ClusterFixture.MaxExecutionsPerJob + 5; i++)
+        {
+            var run = (await dag.TriggerAsync(null)).Run!.Id;
+            await WaitAsync(run);
+            runs.Add(run);
+        }
+        // The last trigger pruned the history before its own run was counted among the finished ones.
+        await WaitAsync((await dag.TriggerAsync(null)).Run!.Id);
+
+        var kept = await dag.ListRunsAsync(new DagRunQuery { Limit = 100 });
+
+        Assert.Equal(ClusterFixture.MaxExecutionsPerJob, kept!.Items.Length);
+        Assert.DoesNotContain(runs[0], kept.Items.Select(r => r.Id));
+        Assert.Null(await fixture.Client.GetGrain<IDagRunGrain>(runs[0]).GetAsync());
+        Assert.Null(await fixture.Client.GetGrain<IExecutionGrain>(DagRunId.StepExecution(runs[0], "a", 1)).GetAsync());
+    }
+
+    [Fact]
     public async Task ScheduledDag_RunsOnItsInterval()
     {
         var dag = fixture.Client.GetGrain<IDagGrain>("every-second");

@@ -23,6 +23,9 @@ public sealed class DagGrainState
 
     /// <summary>Steps of other DAGs' runs waiting for a successful run of this DAG.</summary>
     [Id(5)] public List<SuccessWaiter> Waiters { get; set; } = [];
+
+    /// <summary>Runs started since the DAG was created, less those retention dropped (a count, for retention by count).</summary>
+    [Id(6)] public int RunCount { get; set; }
 }
 
 /// <summary>What a DAG remembers of one of its runs; the run's own row holds the rest.</summary>

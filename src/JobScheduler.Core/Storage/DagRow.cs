@@ -28,7 +28,7 @@ public sealed record DagRow(
             dag.CreatedAt,
             dag.UpdatedAt,
             StoredJson.Serialize(dag),
-            StoredJson.Serialize(new DagRuntime(state.PlannedAt, state.LastTriggerAt, state.Runs, state.Triggers, state.Waiters)));
+            StoredJson.Serialize(new DagRuntime(state.PlannedAt, state.LastTriggerAt, state.Runs, state.Triggers, state.Waiters, state.RunCount)));
     }
 
     /// <summary>The grain state a row holds.</summary>
@@ -43,6 +43,7 @@ public sealed record DagRow(
             Runs = rest.Runs ?? [],
             Triggers = rest.Triggers ?? [],
             Waiters = rest.Waiters ?? [],
+            RunCount = rest.RunCount,
         };
     }
 
@@ -51,5 +52,6 @@ public sealed record DagRow(
         DateTimeOffset LastTriggerAt,
         List<RunRecord>? Runs,
         List<IdempotentTrigger>? Triggers,
-        List<SuccessWaiter>? Waiters);
+        List<SuccessWaiter>? Waiters,
+        int RunCount = 0);
 }

@@ -48,7 +48,7 @@ public sealed partial class DagGrain(
     {
         var self = this.AsReference<IDagGrain>();
         _wakeUps = new JobWakeUps(this, () => self.FireDueAsync(), clock, logger);
-        _runs = new DagRuns(state, GrainFactory);
+        _runs = new DagRuns(DagId, state, GrainFactory, catalog, options);
         if (Dag is { } dag)
         {
             _schedule = FireSchedule.Create(DagScheduling.ScheduleOf(dag), state.State.PlannedAt);
@@ -91,6 +91,7 @@ public sealed partial class DagGrain(
         {
             state.State.Runs.Clear();
             state.State.Triggers.Clear();
+            state.State.RunCount = 0;
         }
         var schedule = FireSchedule.Create(DagScheduling.ScheduleOf(spec), now);
         var (dagState, nextFireAt) = JobPlanning.OnPut(existing is null ? null : DagScheduling.AsJob(existing), schedule, now);

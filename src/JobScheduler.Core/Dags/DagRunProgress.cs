@@ -149,21 +149,31 @@ public sealed class DagRunProgress
             return false;
         }
         var last = execution.Attempts.LastOrDefault();
+        var outputs = execution.State == ExecutionState.Succeeded && last?.Outputs is { Count: > 0 } published ? published : null;
+        var tooMuch = outputs is not null && OutputBytes(_steps.Where(s => s.Id != stepId).Select(s => s.Outputs)) + OutputBytes([outputs]) > MaxRunOutputBytes;
         _steps[i] = _steps[i] with
         {
             State = execution.State switch
             {
+                _ when tooMuch => StepState.Failed,
                 ExecutionState.Succeeded => StepState.Succeeded,
                 ExecutionState.Cancelled => StepState.Cancelled,
                 _ => StepState.Failed,
             },
             StartedAt = execution.Attempts.FirstOrDefault()?.StartedAt ?? _steps[i].StartedAt,
             FinishedAt = execution.FinishedAt,
-            Outputs = execution.State == ExecutionState.Succeeded && last?.Outputs is { Count: > 0 } outputs ? outputs : null,
-            Reason = execution.State == ExecutionState.Failed ? last?.Error ?? (last?.ExitCode is { } code ? $"exit code {code}" : null) : null,
+            Outputs = tooMuch ? null : outputs,
+            Reason = tooMuch ? $"outputs: the run's outputs would exceed {MaxRunOutputBytes / 1024} KiB in all"
+                : execution.State == ExecutionState.Failed ? last?.Error ?? (last?.ExitCode is { } code ? $"exit code {code}" : null) : null,
         };
         return true;
     }
+
+    /// <summary>The most bytes (UTF-8, names and values) all steps of a run may publish together; a step is capped at 64 KiB on its own.</summary>
+    public const int MaxRunOutputBytes = 1024 * 1024;
+
+    private static long OutputBytes(IEnumerable<Dictionary<string, string>?> outputs) =>
+        outputs.Where(o => o is not null).SelectMany(o => o!).Sum(kv => (long)System.Text.Encoding.UTF8.GetByteCount(kv.Key) + System.Text.Encoding.UTF8.GetByteCount(kv.Value));
 
     /// <summary>A waiting step's wait is over (<paramref name="satisfiedBy"/> succeeded): true when the step should start now.</summary>
     public bool Satisfy(string stepId, string satisfiedBy)

@@ -221,4 +221,24 @@ public class DagRunProgressTests
         progress.Finish("a", Ended(progress, "a", ExecutionState.Cancelled));
         Assert.Equal(DagRunState.Cancelled, progress.Outcome(cancelRequested: true));
     }
+
+    [Fact]
+    public void Outputs_BeyondTheRunsBound_FailTheStepThatWouldCrossIt()
+    {
+        var branches = Enumerable.Range(0, 20).Select(i => Step($"b{i}")).ToArray();
+        var progress = Progress(branches);
+        StartAll(progress, progress.Advance(null, Now));
+        var value = new string('x', 60 * 1024);
+
+        for (var i = 0; i < 17; i++)
+        {
+            End(progress, $"b{i}", ExecutionState.Succeeded, new() { ["blob"] = value });
+            Assert.Equal(StepState.Succeeded, progress.Step($"b{i}").State);
+        }
+        End(progress, "b17", ExecutionState.Succeeded, new() { ["blob"] = value });
+
+        Assert.Equal(StepState.Failed, progress.Step("b17").State);
+        Assert.Null(progress.Step("b17").Outputs);
+        Assert.Contains("1024 KiB", progress.Step("b17").Reason);
+    }
 }

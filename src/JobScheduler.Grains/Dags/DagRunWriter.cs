@@ -17,7 +17,6 @@ namespace JobScheduler.Grains.Dags;
 /// </summary>
 internal sealed partial class DagRunWriter(IPersistentState<DagRunGrainState> state, string runId, TimeProvider time, ILogger logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private const int MaxAttempts = 30;
 
     /// <summary>A write the run does not wait for waits this many times the last write's duration after it (at most <see cref="MaxGap"/>).</summary>
@@ -86,7 +85,7 @@ internal sealed partial class DagRunWriter(IPersistentState<DagRunGrainState> st
                 }
                 catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxAttempts)
                 {
-                    var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
+                    var backoff = StorageBackoff.After(attempt);
                     LogWriteRetry(ex, runId, attempt, backoff);
                     await Task.Delay(backoff, time);
                 }

@@ -13,7 +13,6 @@ namespace JobScheduler.Grains.Dags;
 /// </summary>
 internal sealed partial class StepLauncher(string runId, DagRunRequest request, IGrainFactory grains, TimeProvider time, ILogger logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private const int MaxAttempts = 20;
 
     private Task _starting = Task.CompletedTask;
@@ -140,7 +139,7 @@ internal sealed partial class StepLauncher(string runId, DagRunRequest request, 
             }
             catch (Exception ex) when (attempt < MaxAttempts)
             {
-                var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
+                var backoff = StorageBackoff.After(attempt);
                 LogStartRetry(ex, executionId, attempt, backoff);
                 await Task.Delay(backoff, time);
             }

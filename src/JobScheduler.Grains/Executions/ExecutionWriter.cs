@@ -13,7 +13,6 @@ namespace JobScheduler.Grains.Executions;
 /// </summary>
 internal sealed partial class ExecutionWriter(IPersistentState<ExecutionGrainState> state, string executionId, TimeProvider time, ILogger logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private const int MaxAttempts = 30;
 
     private readonly SemaphoreSlim _writing = new(1, 1);
@@ -34,7 +33,7 @@ internal sealed partial class ExecutionWriter(IPersistentState<ExecutionGrainSta
                 }
                 catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxAttempts)
                 {
-                    var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1)));
+                    var backoff = StorageBackoff.After(attempt);
                     LogPersistRetry(ex, executionId, attempt, backoff);
                     await Task.Delay(backoff, time);
                 }

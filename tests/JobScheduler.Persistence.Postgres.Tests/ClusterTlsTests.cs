@@ -46,7 +46,7 @@ public sealed class ClusterTlsTests(ClusterTlsTests.TlsCluster cluster) : IClass
             client.UseTls(tls =>
             {
                 tls.RemoteCertificateValidation = (certificate, chain, errors) => ClusterTls.IsTrusted(certificate, chain, errors, [cluster.Certificates.Authority]);
-                tls.OnAuthenticateAsClient = (_, client) => client.TargetHost = SiloHost;
+                tls.OnAuthenticateAsClient = (_, authentication) => authentication.TargetHost = SiloHost;
             });
         });
     }

@@ -18,6 +18,10 @@ public static class JobSchedulerClientExtensions
         services.Configure<JobSchedulerClientOptions>(o => configure?.Invoke(o));
         services.AddOrleansClient(client =>
         {
+            if (options.Tls is { } tls)
+            {
+                client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
+            }
             if (options.ConfigureOrleans is not null)
             {
                 options.ConfigureOrleans(client);

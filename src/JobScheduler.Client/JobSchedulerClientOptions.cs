@@ -21,6 +21,13 @@ public sealed class JobSchedulerClientOptions
     public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// Mutual TLS to the gateways: required whenever the silos use it (<c>Orleans:Tls:*</c> on the server). Default
+    /// none: plain TCP, right only for a gateway on loopback (docs/security.md, "The SDK gateway and cluster traffic").
+    /// Applies with <see cref="ConfigureOrleans"/> too.
+    /// </summary>
+    public ClusterTlsOptions? Tls { get; set; }
+
+    /// <summary>
     /// Replaces the default static-gateway clustering, e.g. with ADO.NET clustering against the cluster's database.
     /// </summary>
     public Action<IClientBuilder>? ConfigureOrleans { get; set; }

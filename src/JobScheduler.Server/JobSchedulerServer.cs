@@ -1,5 +1,6 @@
 using System.Net;
 using JobScheduler.Api;
+using JobScheduler.Client;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 using JobScheduler.Persistence.Postgres;
@@ -46,6 +47,10 @@ public static class JobSchedulerServer
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
                 // Learn quickly which gateways died (the default is a minute).
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+                if (server.Tls is { } tls)
+                {
+                    client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
+                }
             });
         }
         else
@@ -73,6 +78,11 @@ public static class JobSchedulerServer
                     silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
                     silo.AddJobSchedulerMemoryStorage();
                     silo.AddJobSchedulerMemoryReminders();
+                }
+                if (server.Tls is { } tls)
+                {
+                    // Mutual TLS on the silo port and the gateway: peers and clients must present a trusted certificate.
+                    silo.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
                 }
                 silo.AddJobScheduler();
                 // The key ring of action secrets is plain XML in the database unless a certificate encrypts it.

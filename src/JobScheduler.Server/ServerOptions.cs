@@ -1,4 +1,5 @@
 using System.Net;
+using JobScheduler.Client;
 
 namespace JobScheduler.Server;
 
@@ -67,6 +68,22 @@ public sealed record ServerOptions
     /// <summary><c>Orleans:ServiceId</c>, default <c>jobscheduler</c>.</summary>
     public string ServiceId { get; init; } = "jobscheduler";
 
+    /// <summary>
+    /// Mutual TLS for silo-to-silo and gateway traffic (and the API front door's connections to the gateways), from
+    /// <c>Orleans:Tls:CertificatePath</c> (PKCS#12 with private key), <c>Orleans:Tls:CertificatePassword</c>,
+    /// <c>Orleans:Tls:TrustedCertificatePath</c> (PEM or DER: the CA or self-signed certificates peers must chain to)
+    /// and <c>Orleans:Tls:TargetHost</c> (the name on the silos' certificates; default the DNS name of this one's).
+    /// Default none: plain TCP.
+    /// </summary>
+    public ClusterTlsOptions? Tls { get; init; }
+
+    /// <summary>
+    /// <c>Orleans:Tls:Required</c>, default <c>true</c>: a silo advertised on a non-loopback address (reachable from other
+    /// hosts) refuses to start without <see cref="Tls"/>, because anyone who reaches its gateway is inside the cluster.
+    /// <c>false</c> accepts that risk (docs/security.md, "The SDK gateway and cluster traffic").
+    /// </summary>
+    public bool TlsRequired { get; init; } = true;
+
     public static ServerOptions Read(IConfiguration configuration)
     {
         var defaults = new ServerOptions();
@@ -97,6 +114,8 @@ public sealed record ServerOptions
             AdvertisedAddress = address!,
             ClusterId = configuration["Orleans:ClusterId"] is { Length: > 0 } cluster ? cluster : defaults.ClusterId,
             ServiceId = configuration["Orleans:ServiceId"] is { Length: > 0 } service ? service : defaults.ServiceId,
+            Tls = ReadTls(configuration),
+            TlsRequired = configuration.GetValue("Orleans:Tls:Required", defaults.TlsRequired),
         };
         if (options.Storage == PostgresStorage && string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -107,6 +126,14 @@ public sealed record ServerOptions
             throw new InvalidOperationException(
                 $"JobScheduler:Role={options.Role} needs JobScheduler:Storage=Postgres: with {options.Storage} storage there is one process that is both silo and API.");
         }
+        if (options.Storage == PostgresStorage && options.Role != ServerRole.Api && !IPAddress.IsLoopback(options.AdvertisedAddress)
+            && options.Tls is null && options.TlsRequired)
+        {
+            throw new InvalidOperationException(
+                $"Orleans:AdvertisedAddress is {options.AdvertisedAddress}, reachable from other hosts, but Orleans:Tls is not configured: anyone who " +
+                "reaches the silo or gateway port would be inside the cluster. Set Orleans:Tls:CertificatePath and Orleans:Tls:TrustedCertificatePath " +
+                "(docs/security.md, \"The SDK gateway and cluster traffic\"), or accept the risk on a private network with Orleans:Tls:Required=false.");
+        }
         foreach (var (key, port) in new[] { ("Orleans:SiloPort", options.SiloPort), ("Orleans:GatewayPort", options.GatewayPort) })
         {
             if (port is < 1 or > 65535)
@@ -115,5 +142,22 @@ public sealed record ServerOptions
             }
         }
         return options;
+    }
+
+    private static ClusterTlsOptions? ReadTls(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Orleans:Tls");
+        var certificate = section["CertificatePath"];
+        var trusted = section["TrustedCertificatePath"];
+        if (string.IsNullOrEmpty(certificate) && string.IsNullOrEmpty(trusted))
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(certificate) || string.IsNullOrEmpty(trusted))
+        {
+            throw new InvalidOperationException(
+                "Orleans:Tls needs both CertificatePath (this process's certificate) and TrustedCertificatePath (what peers' certificates must chain to).");
+        }
+        return ClusterTlsOptions.FromFiles(certificate, section["CertificatePassword"], trusted, section["TargetHost"]);
     }
 }

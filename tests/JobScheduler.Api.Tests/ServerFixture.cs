@@ -29,15 +29,18 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
 
     public IJobSchedulerClient Sdk { get; private set; } = null!;
 
+    public int SiloPort { get; } = LoopbackPorts.Free();
+
+    public int GatewayPort { get; } = LoopbackPorts.Free();
+
     public async Task InitializeAsync()
     {
-        var gatewayPort = LoopbackPorts.Free();
         _server = JobSchedulerServer.Build(
         [
             "--urls=http://127.0.0.1:0",
             "--environment=Production",
-            $"--Orleans:SiloPort={LoopbackPorts.Free()}",
-            $"--Orleans:GatewayPort={gatewayPort}",
+            $"--Orleans:SiloPort={SiloPort}",
+            $"--Orleans:GatewayPort={GatewayPort}",
             $"--JobScheduler:Actions:Command:Enabled={commandsEnabled}",
             "--Logging:LogLevel:Default=Warning",
             $"--JobScheduler:Sqlite:Path={DatabasePath}",
@@ -52,7 +55,7 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
         var sdk = Host.CreateApplicationBuilder();
         sdk.Services.AddJobSchedulerClient(options =>
         {
-            options.Gateways = [$"127.0.0.1:{gatewayPort}"];
+            options.Gateways = [$"127.0.0.1:{GatewayPort}"];
             options.Owner = "sdk-user";
         });
         _sdkHost = sdk.Build();

@@ -37,13 +37,14 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         HttpPort = LoopbackPorts.Free();
         SiloPort = LoopbackPorts.Free();
+        GatewayPort = LoopbackPorts.Free();
         _args =
         [
             $"--urls=http://127.0.0.1:{HttpPort}",
             "--environment=Production",
             .. _storageArgs,
             $"--Orleans:SiloPort={SiloPort}",
-            $"--Orleans:GatewayPort={LoopbackPorts.Free()}",
+            $"--Orleans:GatewayPort={GatewayPort}",
             "--JobScheduler:Actions:Command:Enabled=true",
             "--JobScheduler:MaintenanceInterval=00:00:05",
             .. _extraArgs,
@@ -55,6 +56,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public int HttpPort { get; private set; }
 
     public int SiloPort { get; private set; }
+
+    /// <summary>Where SDK clients connect to this process's silo.</summary>
+    public int GatewayPort { get; private set; }
 
     /// <summary>The id this process has as a worker node (<c>/api/nodes</c>, an attempt's <c>node</c>), when it is a silo.</summary>
     public string NodeId => $"127.0.0.1:{SiloPort}";

@@ -28,7 +28,7 @@ public sealed class AuthOptions
 
     /// <summary>
     /// How long a process trusts what it read about an API key or a user (a revoked key or a deleted user can still pass
-    /// on another process for this long). Default 30 seconds; at most 60 seconds.
+    /// on another process for this long). Default 30 seconds; more than zero and at most 60 seconds.
     /// </summary>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -63,9 +63,9 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         {
             failures.Add($"{AuthOptions.Section}:Issuer must not be empty.");
         }
-        if (options.CacheDuration < TimeSpan.Zero || options.CacheDuration > TimeSpan.FromSeconds(60))
+        if (options.CacheDuration <= TimeSpan.Zero || options.CacheDuration > TimeSpan.FromSeconds(60))
         {
-            failures.Add($"{AuthOptions.Section}:CacheDuration must be between 0 and 60 seconds.");
+            failures.Add($"{AuthOptions.Section}:CacheDuration must be more than zero and at most 60 seconds.");
         }
         if (options.LoginAttemptsPerUser < 1 || options.LoginAttemptsPerAddress < 1)
         {

@@ -88,4 +88,13 @@ public abstract class UserStoreContract
         Assert.Equal("first-key", await Store.GetOrAddSigningKeyAsync("first-key"));
         Assert.Equal("first-key", await Store.GetOrAddSigningKeyAsync("second-key"));
     }
+
+    [Fact]
+    public async Task SigningKey_ProcessesStartingTogether_AllGetTheSameKey()
+    {
+        var keys = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Store.GetOrAddSigningKeyAsync($"candidate-{i}"))));
+
+        Assert.Single(keys.Distinct());
+        Assert.StartsWith("candidate-", keys[0], StringComparison.Ordinal);
+    }
 }

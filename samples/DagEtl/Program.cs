@@ -120,10 +120,10 @@ try
         var said = (attempt?.Output?.Trim() ?? step.Reason ?? "").ReplaceLineEndings(" | ");
         Console.WriteLine($"  {step.Id,-20} {step.State.ToString().ToLowerInvariant(),-9} {took}  {outputs,-45} {said}");
     }
-    Console.WriteLine($"See it over REST: curl http://localhost:5080/api/dag-runs/{run.Id}");
+    Console.WriteLine($"See it over REST: curl -H \"Authorization: Bearer $TOKEN\" http://localhost:5080/api/dag-runs/{run.Id}");
     if (run.State == DagRunState.Failed)
     {
-        Console.WriteLine($"Retry it from the failed steps: curl -X POST http://localhost:5080/api/dag-runs/{run.Id}/retry");
+        Console.WriteLine($"Retry it from the failed steps: curl -X POST -H \"Authorization: Bearer $TOKEN\" http://localhost:5080/api/dag-runs/{run.Id}/retry");
     }
     return run.State == DagRunState.Succeeded ? 0 : 1;
 }

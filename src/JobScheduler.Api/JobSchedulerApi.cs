@@ -1,3 +1,4 @@
+using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
@@ -9,11 +10,15 @@ namespace JobScheduler.Api;
 
 public static class JobSchedulerApi
 {
-    /// <summary>Registers the API's options (<see cref="JobSchedulerApiOptions"/>, validated at start). Idempotent.</summary>
+    /// <summary>
+    /// Registers the API's options (<see cref="JobSchedulerApiOptions"/>, validated at start) and its users, tokens and
+    /// API keys (<see cref="JobSchedulerAuth.AddJobSchedulerAuth"/>; needs an <c>IUserStore</c>). Idempotent.
+    /// </summary>
     public static IServiceCollection AddJobSchedulerApi(this IServiceCollection services)
     {
         services.AddOptions<JobSchedulerApiOptions>().BindConfiguration(JobSchedulerApiOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobSchedulerApiOptions>, JobSchedulerApiOptionsValidator>());
+        services.AddJobSchedulerAuth();
         return services;
     }
 
@@ -32,6 +37,8 @@ public static class JobSchedulerApi
         routes.MapDagRunsApi().WithMetadata(body);
         routes.MapStatsApi().WithMetadata(body);
         routes.MapNodesApi().WithMetadata(body);
+        routes.MapAuthApi().WithMetadata(body);
+        routes.MapUsersApi().WithMetadata(body);
         return routes;
     }
 }

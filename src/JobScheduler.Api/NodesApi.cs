@@ -1,3 +1,4 @@
+using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,12 +6,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace JobScheduler.Api;
 
-/// <summary><c>/api/nodes</c>: the worker nodes, their capacity, reservations and use; drain and undrain.</summary>
+/// <summary><c>/api/nodes</c>: the worker nodes, their capacity, reservations and use; drain and undrain. Admin only.</summary>
 public static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RefuseUnaddressableIds("Node");
+        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RefuseUnaddressableIds("Node").RequireAuthorization(AuthPolicies.Admin);
         group.MapGet("/", ListNodes).WithName("ListNodes").WithSummary("Every node the cluster has seen, with its state, capacity, reservations and use.");
         group.MapGet("/{id}", GetNode).WithName("GetNode").WithSummary("One node (id = host:port).");
         group.MapPut("/{id}", PutNode).WithName("PutNode").WithSummary("Set a node to draining (no new work) or active.")

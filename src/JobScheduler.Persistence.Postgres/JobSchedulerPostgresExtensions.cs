@@ -1,3 +1,4 @@
+using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -67,6 +68,8 @@ public static class JobSchedulerPostgresExtensions
         services.TryAddSingleton(TimeProvider.System);
 #pragma warning restore RS0030
         services.AddHostedService<DatabaseStartup>();
+        // Users and keys are read by the API, which an API-only process hosts without a silo: registered with the database.
+        services.TryAddSingleton<IUserStore>(sp => new PostgresUserStore(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
     }
 

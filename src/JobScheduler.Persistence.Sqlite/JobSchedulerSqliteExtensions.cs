@@ -1,3 +1,4 @@
+using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,8 @@ public static class JobSchedulerSqliteExtensions
         silo.Services.AddSingleton<IDagCatalog>(sp => new SqliteDagCatalog(sp.GetRequiredService<SqliteDatabase>()));
         // The key ring that encrypts action secrets lives with the jobs it protects: a restart opens them again.
         silo.Services.AddSingleton<IKeyRingStore>(sp => new SqliteKeyRingStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        // Users and API keys live with the jobs they own.
+        silo.Services.AddSingleton<IUserStore>(sp => new SqliteUserStore(sp.GetRequiredService<SqliteDatabase>()));
         return silo;
     }
 }

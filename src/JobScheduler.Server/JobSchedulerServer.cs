@@ -1,5 +1,6 @@
 using System.Net;
 using JobScheduler.Api;
+using JobScheduler.Api.Auth;
 using JobScheduler.Client;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
@@ -102,11 +103,13 @@ public static class JobSchedulerServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
+        // Every route needs a bearer token or an API key (401 problem details otherwise) but health and the OpenAPI document.
+        app.UseJobSchedulerAuth();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         if (server.Role != ServerRole.Silo)
         {
-            app.MapOpenApi();
+            app.MapOpenApi().AllowAnonymous();
             app.MapJobSchedulerApi();
         }
         return app;

@@ -149,8 +149,8 @@ internal static class HostileRequests
         "to=0001-01-01T00:00:00%2B14:00", "from=99999-01-01", "limit=1&limit=2", "state=running&state=failed", "%00=%00");
 
     private static readonly Gen<(string Name, string Value)> BadHeader = Gen.OneOf(
-        ("Idempotency-Key", new string('k', 5_000)), ("Idempotency-Key", "key\tmid"), ("Idempotency-Key", ""), ("X-User", new string('u', 8_000)),
-        ("X-User", " "), ("Content-Type", "text/plain"), ("Content-Type", "application/json; charset=utf-16"), ("Accept", "*/*;q=x"),
+        ("Idempotency-Key", new string('k', 5_000)), ("Idempotency-Key", "key\tmid"), ("Idempotency-Key", ""), ("X-Api-Key", new string('u', 8_000)),
+        ("X-Api-Key", "js_ _ "), ("Content-Type", "text/plain"), ("Content-Type", "application/json; charset=utf-16"), ("Accept", "*/*;q=x"),
         ("Content-Encoding", "gzip"), ("Transfer-Encoding", "identity"));
 
     private static Gen<HostileRequest> Json(string method, Gen<string> path, Gen<string> body) =>
@@ -225,8 +225,8 @@ internal static class HostileRequests
     /// <summary>Requests HttpClient refuses to build, as a hostile client writes them on the socket (aimed at a job that does not exist).</summary>
     private static readonly Gen<HostileRequest> RawRequests = Gen.OneOf(
         Gen.OneOf(
-            "X-User: alice\r\nX-Injected: 1", "X-User: a\rb", "X-User: a\nb", "Idempotency-Key: a\rb", "Idempotency-Key: \0", "X-User: \u0001",
-            "X-User: caf\u00e9", "Idempotency-Key: \u00ff\u00fe", "X-User: " + new string('u', 40_000), "Content-Length: -1", "Content-Length: abc",
+            "X-Api-Key: js_a_b\r\nX-Injected: 1", "X-Api-Key: a\rb", "Authorization: Bearer a\nb", "Idempotency-Key: a\rb", "Idempotency-Key: \0", "X-Api-Key: \u0001",
+            "X-Api-Key: js_caf\u00e9_x", "Idempotency-Key: \u00ff\u00fe", "Authorization: Bearer " + new string('u', 40_000), "Content-Length: -1", "Content-Length: abc",
             "Transfer-Encoding: chunked\r\n\r\nzz", "Host: a\r\nHost: b")
             .Select(header => new HostileRequest("RAW", "/api/jobs/absent-job/trigger", null, [], Raw: Encoding.Latin1.GetBytes(
                 $"POST /api/jobs/absent-job/trigger HTTP/1.1\r\nHost: localhost\r\n{header}\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))),

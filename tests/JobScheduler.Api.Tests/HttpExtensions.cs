@@ -1,12 +1,14 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using JobScheduler.Testing;
 
 namespace JobScheduler.Api.Tests;
 
 internal static class HttpExtensions
 {
-    public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient http, HttpMethod method, string path, string? json, string? user = null)
+    /// <summary>Sends as <paramref name="user"/> (created with <paramref name="role"/> on first use), or as admin when null.</summary>
+    public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient http, HttpMethod method, string path, string? json, string? user = null, string role = "operator")
     {
         var request = new HttpRequestMessage(method, path);
         if (json is not null)
@@ -15,7 +17,8 @@ internal static class HttpExtensions
         }
         if (user is not null)
         {
-            request.Headers.Add("X-User", user);
+            request.Options.Set(TestLogin.UserOption, user);
+            request.Options.Set(TestLogin.RoleOption, role);
         }
         return http.SendAsync(request);
     }

@@ -1,3 +1,4 @@
+using JobScheduler.Testing;
 using System.Net;
 using System.Text.Json;
 
@@ -66,7 +67,7 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
         var id = job.GetProperty("id").GetString();
         Assert.False(string.IsNullOrEmpty(id));
         Assert.Equal($"/api/jobs/{id}", response.Headers.Location?.ToString());
-        Assert.Equal("anonymous", job.GetProperty("owner").GetString());
+        Assert.Equal(TestLogin.Admin, job.GetProperty("owner").GetString());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("nextFireAt").ValueKind);
     }
 
@@ -194,7 +195,7 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
 
     [Theory]
     [InlineData("/health/live", "succeeded", 200)]
-    [InlineData("/api/jobs/no-such-job", "failed", 404)]
+    [InlineData("/api/jobs/no-such-job", "failed", 401)]
     public async Task HttpAction_RecordsTheStatus_And2xxIsSuccess(string path, string outcome, int status)
     {
         var id = $"http-{status}";

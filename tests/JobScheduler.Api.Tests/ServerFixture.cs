@@ -14,6 +14,7 @@ namespace JobScheduler.Api.Tests;
 /// The real server pipeline (silo + REST API) listening on 127.0.0.1 with free ports, an HTTP client for it, and
 /// an SDK client in a separate host that connects through the silo's TCP gateway, as another process would. Storage is
 /// the default (SQLite), in a file of its own under the temp directory, or memory (<c>JobScheduler:Storage=Memory</c>).
+/// The first user is admin with <see cref="TestLogin.AdminPassword"/>; <see cref="Http"/> signs every request in.
 /// With <paramref name="allowLoopbackHttp"/> http actions may call this machine's loopback addresses (the server itself);
 /// the product default refuses them.
 /// </summary>
@@ -45,11 +46,13 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
             "--Logging:LogLevel:Default=Warning",
             $"--JobScheduler:Sqlite:Path={DatabasePath}",
             $"--JobScheduler:Storage={storage}",
+            .. TestLogin.ServerArgs,
             .. allowLoopbackHttp ? ["--JobScheduler:Actions:Http:AllowedNetworks:0=127.0.0.0/8", "--JobScheduler:Actions:Http:AllowedNetworks:1=::1/128"] : Array.Empty<string>(),
         ]);
         await _server.StartAsync();
         var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        // Signed in as admin unless a request names another user (HttpExtensions.SendJsonAsync).
+        Http = TestLogin.Client(new Uri(address));
         Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
         var sdk = Host.CreateApplicationBuilder();

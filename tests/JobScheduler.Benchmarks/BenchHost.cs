@@ -51,6 +51,8 @@ internal sealed class BenchHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:JobScheduler.Server.StartupBanner=Error",
         };
+        // The API needs a token: the benchmark signs in as the first admin (TestLogin).
+        serverArgs.AddRange(TestLogin.ServerArgs);
         if (options.Storage == "postgres")
         {
             serverArgs.AddRange(["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={options.Connection}"]);
@@ -69,7 +71,7 @@ internal sealed class BenchHost : IAsyncDisposable
         await server.StartAsync();
         var serverStart = clock.Elapsed;
         var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+        var http = TestLogin.Client(new Uri(address), TimeSpan.FromMinutes(2));
 
         var clientBuilder = Host.CreateApplicationBuilder();
         clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -26,12 +26,23 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess OnSqlite(string databasePath, params string[] extraArgs) =>
         new(["--JobScheduler:Storage=Sqlite", $"--JobScheduler:Sqlite:Path={databasePath}"], extraArgs);
 
-    private ServerProcess(string[] storageArgs, string[] extraArgs)
+    /// <summary>
+    /// A server on the SQLite file <paramref name="databasePath"/> given no admin password, so that its first start
+    /// generates one and writes it to the log. <see cref="Http"/> cannot sign in as admin then.
+    /// </summary>
+    public static ServerProcess OnSqliteWithGeneratedAdmin(string databasePath) =>
+        new(["--JobScheduler:Storage=Sqlite", $"--JobScheduler:Sqlite:Path={databasePath}"], [], generatedAdminPassword: true);
+
+    private ServerProcess(string[] storageArgs, string[] extraArgs, bool generatedAdminPassword = false)
     {
         _storageArgs = storageArgs;
         _extraArgs = extraArgs;
+        GeneratedAdminPassword = generatedAdminPassword;
         AssignPorts();
     }
+
+    /// <summary>Whether the server was given no admin password (<see cref="OnSqliteWithGeneratedAdmin"/>).</summary>
+    public bool GeneratedAdminPassword { get; }
 
     private void AssignPorts()
     {
@@ -47,10 +58,12 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--Orleans:GatewayPort={GatewayPort}",
             "--JobScheduler:Actions:Command:Enabled=true",
             "--JobScheduler:MaintenanceInterval=00:00:05",
+            .. GeneratedAdminPassword ? Array.Empty<string>() : TestLogin.ServerArgs,
             .. _extraArgs,
         ];
         Http?.Dispose();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        // Signed in as admin (TestLogin): every API route needs a token.
+        Http = TestLogin.Client(new Uri($"http://127.0.0.1:{HttpPort}"), TimeSpan.FromSeconds(30));
     }
 
     public int HttpPort { get; private set; }

@@ -1,3 +1,4 @@
+using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Nodes;
@@ -80,6 +81,7 @@ public static class JobSchedulerSiloExtensions
         builder.Services.TryAddSingleton<IJobCatalog>(sp => sp.GetRequiredService<MemoryStore>());
         builder.Services.TryAddSingleton<IDagCatalog>(sp => sp.GetRequiredService<MemoryStore>());
         builder.Services.TryAddSingleton<IKeyRingStore, MemoryKeyRingStore>();
+        builder.Services.TryAddSingleton<IUserStore, MemoryUserStore>();
         builder.Services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<MemoryStore>());
         return builder;
     }

@@ -1,0 +1,77 @@
+using JobScheduler.Core.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace JobScheduler.Api.Auth;
+
+/// <summary>
+/// Authentication (bearer tokens or <c>X-Api-Key</c>) and authorization (every route needs a caller; roles by policy)
+/// for the REST API. Needs an <see cref="IUserStore"/> (the storage registrations add one) and a <see cref="TimeProvider"/>.
+/// </summary>
+public static class JobSchedulerAuth
+{
+    /// <summary>Registers users, tokens, API keys, the login throttle and the start-up step that creates the first admin. Idempotent.</summary>
+    public static IServiceCollection AddJobSchedulerAuth(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(SigningKeys)))
+        {
+            return services;
+        }
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        services.AddMemoryCache();
+        services.TryAddSingleton<SigningKeys>();
+        services.TryAddSingleton<TokenIssuer>();
+        services.TryAddSingleton<UserAccounts>();
+        services.TryAddSingleton<ApiKeys>();
+        services.TryAddSingleton<LoginThrottle>();
+        services.AddHostedService<AuthStartup>();
+        services.AddHostedService<ApiKeyUsageFlusher>();
+
+        services.AddAuthentication(AuthPolicies.Scheme)
+            .AddPolicyScheme(AuthPolicies.Scheme, "Bearer token or API key", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey(AuthPolicies.ApiKeyHeader) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKeys, IOptions<AuthOptions>, TimeProvider>((jwt, keys, auth, time) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = TokenIssuer.ValidationParameters(keys, auth.Value, time);
+                jwt.Events = new JwtBearerEvents { OnTokenValidated = CheckStampAsync };
+            });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(AuthPolicies.Scheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(AuthPolicies.Operator, p => p.RequireAuthenticatedUser().RequireRole(UserRoles.Admin, UserRoles.Operator))
+            .AddPolicy(AuthPolicies.Admin, p => p.RequireAuthenticatedUser().RequireRole(UserRoles.Admin));
+        return services;
+    }
+
+    /// <summary>Authentication then authorization; call after routing and before the endpoints run.</summary>
+    public static IApplicationBuilder UseJobSchedulerAuth(this IApplicationBuilder app) =>
+        app.UseAuthentication().UseAuthorization();
+
+    /// <summary>
+    /// A valid signature is not enough: the user must still exist with the security stamp the token carries (deleting
+    /// a user, or changing their password or role, changes it), read through a short cache.
+    /// </summary>
+    private static async Task CheckStampAsync(TokenValidatedContext context)
+    {
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<UserAccounts>();
+        var name = context.Principal?.FindFirst(AuthClaims.Name)?.Value;
+        var stamp = context.Principal?.FindFirst(AuthClaims.Stamp)?.Value;
+        if (name is null || stamp is null
+            || await accounts.FindCachedAsync(name, context.HttpContext.RequestAborted) is not { } user
+            || user.SecurityStamp != stamp
+            || UserRoles.Name(user.Role) != context.Principal!.FindFirst(AuthClaims.Role)?.Value)
+        {
+            context.Fail("The token's user no longer exists or has changed.");
+        }
+    }
+}

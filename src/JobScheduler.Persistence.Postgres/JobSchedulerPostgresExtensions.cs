@@ -1,3 +1,4 @@
+using JobScheduler.Core.Audit;
 using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,7 @@ public static class JobSchedulerPostgresExtensions
         services.AddHostedService<DatabaseStartup>();
         // Users and keys are read by the API, which an API-only process hosts without a silo: registered with the database.
         services.TryAddSingleton<IUserStore>(sp => new PostgresUserStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton<IAuditLog>(sp => new PostgresAuditLog(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
     }
 

@@ -1,3 +1,4 @@
+using JobScheduler.Core.Audit;
 using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,8 @@ public static class JobSchedulerSqliteExtensions
         silo.Services.AddSingleton<IKeyRingStore>(sp => new SqliteKeyRingStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         // Users and API keys live with the jobs they own.
         silo.Services.AddSingleton<IUserStore>(sp => new SqliteUserStore(sp.GetRequiredService<SqliteDatabase>()));
+        // So is the audit trail of who changed them.
+        silo.Services.AddSingleton<IAuditLog>(sp => new SqliteAuditLog(sp.GetRequiredService<SqliteDatabase>()));
         return silo;
     }
 }

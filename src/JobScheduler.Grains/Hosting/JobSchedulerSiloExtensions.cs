@@ -1,3 +1,4 @@
+using JobScheduler.Core.Audit;
 using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
@@ -82,6 +83,7 @@ public static class JobSchedulerSiloExtensions
         builder.Services.TryAddSingleton<IDagCatalog>(sp => sp.GetRequiredService<MemoryStore>());
         builder.Services.TryAddSingleton<IKeyRingStore, MemoryKeyRingStore>();
         builder.Services.TryAddSingleton<IUserStore, MemoryUserStore>();
+        builder.Services.TryAddSingleton<IAuditLog, MemoryAuditLog>();
         builder.Services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<MemoryStore>());
         return builder;
     }

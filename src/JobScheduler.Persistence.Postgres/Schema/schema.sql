@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS js_schema_migrations
 \ir Migrations/0008_dags.sql
 \ir Migrations/0009_data_protection_keys.sql
 \ir Migrations/0010_users.sql
+\ir Migrations/0011_audit.sql
 INSERT INTO js_schema_migrations (version, name) VALUES
     (1, '0001_orleans_clustering'),
     (2, '0002_orleans_grain_state'),
@@ -31,6 +32,7 @@ INSERT INTO js_schema_migrations (version, name) VALUES
     (7, '0007_due_jobs_scanner'),
     (8, '0008_dags'),
     (9, '0009_data_protection_keys'),
-    (10, '0010_users')
+    (10, '0010_users'),
+    (11, '0011_audit')
 ON CONFLICT (version) DO NOTHING;
 COMMIT;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,10 +20,10 @@ public static class AuthApi
         group.MapPost("/token", CreateToken).WithName("CreateToken").AllowAnonymous()
             .WithSummary("Log in with a username and password for a short-lived bearer token; attempts are limited per address and username (429).")
             .Accepts<TokenRequest>("application/json");
-        group.MapPost("/keys", CreateApiKey).WithName("CreateApiKey")
+        group.MapPost("/keys", CreateApiKey).WithName("CreateApiKey").Audited("key.create", createdResource: v => (v as ApiKeyCreated)?.Id)
             .WithSummary("Create an API key for the caller; the key is in this answer only.").Accepts<ApiKeyRequest>("application/json");
         group.MapGet("/keys", ListApiKeys).WithName("ListApiKeys").WithSummary("The caller's API keys with their last use (never the secret).");
-        group.MapDelete("/keys/{id}", RevokeApiKey).WithName("RevokeApiKey").WithSummary("Revoke one of the caller's API keys.");
+        group.MapDelete("/keys/{id}", RevokeApiKey).WithName("RevokeApiKey").Audited("key.revoke").WithSummary("Revoke one of the caller's API keys.");
         return group;
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,9 +16,9 @@ public static class DagRunsApi
         var group = routes.MapGroup("/api/dag-runs").WithTags("DAGs").RefuseUnaddressableIds("DAG run");
         group.MapGet("/{runId}", GetDagRun).WithName("GetDagRun")
             .WithSummary("A DAG run with each step's state, execution id and outputs.");
-        group.MapPost("/{runId}/cancel", CancelDagRun).RequireAuthorization(AuthPolicies.Operator).WithName("CancelDagRun")
+        group.MapPost("/{runId}/cancel", CancelDagRun).RequireAuthorization(AuthPolicies.Operator).WithName("CancelDagRun").Audited("dag-run.cancel")
             .WithSummary("Cancel the running steps (killing their process trees) and skip the steps not started.");
-        group.MapPost("/{runId}/retry", RetryDagRun).RequireAuthorization(AuthPolicies.Operator).WithName("RetryDagRun")
+        group.MapPost("/{runId}/retry", RetryDagRun).RequireAuthorization(AuthPolicies.Operator).WithName("RetryDagRun").Audited("dag-run.retry")
             .WithSummary("Re-run a failed or cancelled run from its failed steps; succeeded steps keep their results and outputs.");
         return group;
     }

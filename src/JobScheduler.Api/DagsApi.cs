@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,15 +17,15 @@ public static class DagsApi
     public static RouteGroupBuilder MapDagsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/dags").WithTags("DAGs").RefuseUnaddressableIds("DAG");
-        group.MapPut("/{id}", PutDag).RequireAuthorization(AuthPolicies.Operator).WithName("PutDag")
+        group.MapPut("/{id}", PutDag).RequireAuthorization(AuthPolicies.Operator).WithName("PutDag").Audited("dag.replace", "dag.create")
             .WithSummary("Create or replace the DAG with this id (idempotent); a cycle or a bad step is refused and nothing is stored.")
             .Accepts<DagSpec>("application/json");
         group.MapGet("/", ListDags).WithName("ListDags").WithSummary("List DAGs by owner, state and tag, ordered by id.");
         group.MapGet("/{id}", GetDag).WithName("GetDag").WithSummary("Read a DAG.");
-        group.MapDelete("/{id}", DeleteDag).RequireAuthorization(AuthPolicies.Operator).WithName("DeleteDag").WithSummary("Delete a DAG and its finished runs; running runs finish.");
-        group.MapPost("/{id}/pause", PauseDag).RequireAuthorization(AuthPolicies.Operator).WithName("PauseDag").WithSummary("Stop starting scheduled runs until resumed.");
-        group.MapPost("/{id}/resume", ResumeDag).RequireAuthorization(AuthPolicies.Operator).WithName("ResumeDag").WithSummary("Start scheduled runs again, from the next fire time after now.");
-        group.MapPost("/{id}/trigger", TriggerDag).RequireAuthorization(AuthPolicies.Operator).WithName("TriggerDag")
+        group.MapDelete("/{id}", DeleteDag).RequireAuthorization(AuthPolicies.Operator).WithName("DeleteDag").Audited("dag.delete").WithSummary("Delete a DAG and its finished runs; running runs finish.");
+        group.MapPost("/{id}/pause", PauseDag).RequireAuthorization(AuthPolicies.Operator).WithName("PauseDag").Audited("dag.pause").WithSummary("Stop starting scheduled runs until resumed.");
+        group.MapPost("/{id}/resume", ResumeDag).RequireAuthorization(AuthPolicies.Operator).WithName("ResumeDag").Audited("dag.resume").WithSummary("Start scheduled runs again, from the next fire time after now.");
+        group.MapPost("/{id}/trigger", TriggerDag).RequireAuthorization(AuthPolicies.Operator).WithName("TriggerDag").Audited("dag.trigger")
             .WithSummary("Start a run now, optionally with parameters; an Idempotency-Key header makes a retried request start it once.")
             .Accepts<DagTriggerOptions>("application/json");
         group.MapGet("/{id}/runs", ListDagRuns).WithName("ListDagRuns").WithSummary("A DAG's runs, latest scheduled first.");

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ public static class ExecutionsApi
     {
         var group = routes.MapGroup("/api/executions").WithTags("Executions").RefuseUnaddressableIds("Execution");
         group.MapGet("/{id}", GetExecution).WithName("GetExecution").WithSummary("An execution with its attempts and their output.");
-        group.MapPost("/{id}/cancel", CancelExecution).RequireAuthorization(AuthPolicies.Operator).WithName("CancelExecution")
+        group.MapPost("/{id}/cancel", CancelExecution).RequireAuthorization(AuthPolicies.Operator).WithName("CancelExecution").Audited("execution.cancel")
             .WithSummary("Stop the running attempt (killing its process tree) and prevent further retries.");
         return group;
     }

@@ -39,6 +39,7 @@ public static class JobSchedulerApi
         routes.MapNodesApi().WithMetadata(body);
         routes.MapAuthApi().WithMetadata(body);
         routes.MapUsersApi().WithMetadata(body);
+        routes.MapAuditApi().WithMetadata(body);
         return routes;
     }
 }

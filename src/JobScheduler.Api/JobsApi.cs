@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,21 +24,21 @@ public static class JobsApi
     {
         var limits = routes.ServiceProvider.GetService<IOptions<JobSchedulerApiOptions>>()?.Value ?? new();
         var group = routes.MapGroup("/api/jobs").WithTags("Jobs").RefuseUnaddressableIds("Job");
-        group.MapPost("/", CreateJob).RequireAuthorization(AuthPolicies.Operator).WithName("CreateJob").WithSummary("Create a job with a generated id.")
+        group.MapPost("/", CreateJob).RequireAuthorization(AuthPolicies.Operator).WithName("CreateJob").Audited("job.create", createdResource: v => (v as JobInfo)?.Id).WithSummary("Create a job with a generated id.")
             .Accepts<JobSpec>("application/json").Produces<JobInfo>(StatusCodes.Status201Created);
         // A literal segment outranks "{id}", and no POST takes "/{id}" alone: PUT and GET /api/jobs/batch still reach a job called "batch".
-        group.MapPost("/batch", CreateJobs).RequireAuthorization(AuthPolicies.Operator).WithName("CreateJobs")
+        group.MapPost("/batch", CreateJobs).RequireAuthorization(AuthPolicies.Operator).WithName("CreateJobs").Audited("job.replace", "job.create")
             .WithSummary("Create or replace up to 1000 jobs; each item succeeds or fails on its own.")
             .Accepts<JobBatchRequest>("application/json").Produces<JobBatchResponse>()
             .WithMetadata(new BodySizeLimit(limits.MaxBatchRequestBodyBytes));
-        group.MapPut("/{id}", PutJob).RequireAuthorization(AuthPolicies.Operator).WithName("PutJob").WithSummary("Create or replace the job with this id (idempotent).")
+        group.MapPut("/{id}", PutJob).RequireAuthorization(AuthPolicies.Operator).WithName("PutJob").Audited("job.replace", "job.create").WithSummary("Create or replace the job with this id (idempotent).")
             .Accepts<JobSpec>("application/json");
         group.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("List jobs by owner, state and tag, ordered by id.");
         group.MapGet("/{id}", GetJob).WithName("GetJob").WithSummary("Read a job.");
-        group.MapDelete("/{id}", DeleteJob).RequireAuthorization(AuthPolicies.Operator).WithName("DeleteJob").WithSummary("Delete a job; running executions finish.");
-        group.MapPost("/{id}/pause", PauseJob).RequireAuthorization(AuthPolicies.Operator).WithName("PauseJob").WithSummary("Stop firing until resumed.");
-        group.MapPost("/{id}/resume", ResumeJob).RequireAuthorization(AuthPolicies.Operator).WithName("ResumeJob").WithSummary("Fire again, from the next fire time after now.");
-        group.MapPost("/{id}/trigger", TriggerJob).RequireAuthorization(AuthPolicies.Operator).WithName("TriggerJob")
+        group.MapDelete("/{id}", DeleteJob).RequireAuthorization(AuthPolicies.Operator).WithName("DeleteJob").Audited("job.delete").WithSummary("Delete a job; running executions finish.");
+        group.MapPost("/{id}/pause", PauseJob).RequireAuthorization(AuthPolicies.Operator).WithName("PauseJob").Audited("job.pause").WithSummary("Stop firing until resumed.");
+        group.MapPost("/{id}/resume", ResumeJob).RequireAuthorization(AuthPolicies.Operator).WithName("ResumeJob").Audited("job.resume").WithSummary("Fire again, from the next fire time after now.");
+        group.MapPost("/{id}/trigger", TriggerJob).RequireAuthorization(AuthPolicies.Operator).WithName("TriggerJob").Audited("job.trigger")
             .WithSummary("Run the job now, optionally with overrides; an Idempotency-Key header makes a retried request run it once.")
             .Accepts<TriggerOptions>("application/json");
         group.MapGet("/{id}/executions", ListExecutions).WithName("ListJobExecutions").WithSummary("A job's executions, latest first.");

@@ -1,3 +1,4 @@
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ public static class NodesApi
         var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RefuseUnaddressableIds("Node").RequireAuthorization(AuthPolicies.Admin);
         group.MapGet("/", ListNodes).WithName("ListNodes").WithSummary("Every node the cluster has seen, with its state, capacity, reservations and use.");
         group.MapGet("/{id}", GetNode).WithName("GetNode").WithSummary("One node (id = host:port).");
-        group.MapPut("/{id}", PutNode).WithName("PutNode").WithSummary("Set a node to draining (no new work) or active.")
+        group.MapPut("/{id}", PutNode).WithName("PutNode").Audited("node.update").WithSummary("Set a node to draining (no new work) or active.")
             .Accepts<NodeStateChange>("application/json");
         return group;
     }

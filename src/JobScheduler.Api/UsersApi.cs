@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using JobScheduler.Api.Audit;
 using JobScheduler.Api.Auth;
 using JobScheduler.Core.Auth;
 using Microsoft.AspNetCore.Builder;
@@ -14,10 +15,10 @@ public static class UsersApi
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/users").WithTags("Users").RequireAuthorization(AuthPolicies.Admin);
-        group.MapPost("/", CreateUser).WithName("CreateUser").WithSummary("Create a user with a password and a role (admin, operator or viewer).")
+        group.MapPost("/", CreateUser).WithName("CreateUser").Audited("user.create", createdResource: v => (v as UserInfo)?.Username).WithSummary("Create a user with a password and a role (admin, operator or viewer).")
             .Accepts<UserRequest>("application/json");
         group.MapGet("/", ListUsers).WithName("ListUsers").WithSummary("Every user with their role.");
-        group.MapDelete("/{name}", DeleteUser).WithName("DeleteUser").WithSummary("Delete a user: their tokens and API keys stop working; their jobs stay.");
+        group.MapDelete("/{name}", DeleteUser).WithName("DeleteUser").Audited("user.delete").WithSummary("Delete a user: their tokens and API keys stop working; their jobs stay.");
         return group;
     }
 

@@ -77,6 +77,7 @@ public sealed class AccessMatrixTests(CommandsDisabledServer server) : IClassFix
         new("GET", "/api/users", null, 403, 403, 403, 200),
         new("POST", "/api/users", """{"username":"matrix-made","password":"long-enough-1","role":"viewer"}""", 403, 403, 403, 201),
         new("DELETE", "/api/users/matrix-nobody", null, 403, 403, 403, 404),
+        new("GET", "/api/audit", null, 403, 403, 403, 200),
         new("GET", "/api/auth/keys", null, 200, 200, 200, 200),
         new("POST", "/api/auth/keys", """{"name":"matrix"}""", 201, 201, 201, 201),
         new("DELETE", "/api/auth/keys/absent", null, 404, 404, 404, 404),

@@ -50,7 +50,7 @@ public sealed class SqliteSchemaTests : IDisposable
         await storage.ReadStateAsync(StateNames.Job, JobGrain("kept"), job);
         await storage.WriteStateAsync(StateNames.Dag, DagGrain("new"), new GrainState<DagGrainState> { State = Dag("new") });
 
-        Assert.Equal(5, SqliteSchema.LatestVersion);
+        Assert.Equal(6, SqliteSchema.LatestVersion);
         Assert.Equal(SqliteSchema.LatestVersion, await database.ReadAsync(SqliteSchema.Version));
         Assert.Equal(("kept", "4"), (job.State!.Job!.Id, job.ETag));
         Assert.Equal(["new"], (await new SqliteDagCatalog(database).QueryDagsAsync(new DagQuery())).Items.Select(d => d.Id));

@@ -38,7 +38,8 @@ internal sealed partial class AuditFilter(string action, string? createdAction, 
         var time = services.GetRequiredService<TimeProvider>();
         foreach (var (what, resource, code) in entries)
         {
-            var entry = new AuditEntry(Guid.CreateVersion7(time.GetUtcNow()).ToString("n"), time.GetUtcNow(), actor, what, resource, code);
+            var now = time.GetUtcNow();
+            var entry = new AuditEntry(Guid.CreateVersion7(now).ToString("n"), now, actor, what, resource, code);
             try
             {
                 // Not the request's token: a caller who hangs up after the change is still audited.

@@ -1,6 +1,7 @@
 using JobScheduler.Api.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,13 +13,16 @@ public static class JobSchedulerApi
 {
     /// <summary>
     /// Registers the API's options (<see cref="JobSchedulerApiOptions"/>, validated at start) and its users, tokens and
-    /// API keys (<see cref="JobSchedulerAuth.AddJobSchedulerAuth"/>; needs an <c>IUserStore</c>). Idempotent.
+    /// API keys (<see cref="JobSchedulerAuth.AddJobSchedulerAuth"/>; needs an <c>IUserStore</c>) and the per-user rate limit
+    /// (<see cref="ApiRateLimits"/>; apply it with <see cref="ApiRateLimits.UseJobSchedulerRateLimits"/>). Idempotent.
     /// </summary>
     public static IServiceCollection AddJobSchedulerApi(this IServiceCollection services)
     {
         services.AddOptions<JobSchedulerApiOptions>().BindConfiguration(JobSchedulerApiOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobSchedulerApiOptions>, JobSchedulerApiOptionsValidator>());
         services.AddJobSchedulerAuth();
+        services.AddRateLimiter(_ => { });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<RateLimiterOptions>, ConfigureApiRateLimits>());
         return services;
     }
 

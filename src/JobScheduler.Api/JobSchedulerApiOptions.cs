@@ -15,6 +15,22 @@ public sealed class JobSchedulerApiOptions
     /// kilobyte each, with room to spare. Default 8 MiB (8388608).
     /// </summary>
     public long MaxBatchRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>The per-user request limit of the authenticated routes (<c>JobScheduler:Api:RateLimit</c>).</summary>
+    public ApiRateLimitOptions RateLimit { get; set; } = new();
+}
+
+/// <summary>
+/// A token bucket per caller (the user, or the owner of the API key), bound from <c>JobScheduler:Api:RateLimit</c>
+/// (docs/security.md, "Rate limits"). Limits are per process.
+/// </summary>
+public sealed class ApiRateLimitOptions
+{
+    /// <summary>Requests one caller may make per second, on average; 0 turns the limit off. Default 100.</summary>
+    public int PermitsPerSecond { get; set; } = 100;
+
+    /// <summary>Requests one caller may make at once after being idle (the bucket's size). Default 200.</summary>
+    public int Burst { get; set; } = 200;
 }
 
 internal sealed class JobSchedulerApiOptionsValidator : IValidateOptions<JobSchedulerApiOptions>
@@ -29,6 +45,14 @@ internal sealed class JobSchedulerApiOptionsValidator : IValidateOptions<JobSche
         if (options.MaxBatchRequestBodyBytes < 1024)
         {
             failures.Add($"{JobSchedulerApiOptions.Section}:MaxBatchRequestBodyBytes must be at least 1024.");
+        }
+        if (options.RateLimit.PermitsPerSecond < 0)
+        {
+            failures.Add($"{JobSchedulerApiOptions.Section}:RateLimit:PermitsPerSecond must be 0 (off) or more.");
+        }
+        if (options.RateLimit.PermitsPerSecond > 0 && options.RateLimit.Burst < 1)
+        {
+            failures.Add($"{JobSchedulerApiOptions.Section}:RateLimit:Burst must be at least 1.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

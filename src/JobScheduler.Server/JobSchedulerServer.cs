@@ -105,11 +105,13 @@ public static class JobSchedulerServer
         app.UseStatusCodePages();
         // Every route needs a bearer token or an API key (401 problem details otherwise) but health and the OpenAPI document.
         app.UseJobSchedulerAuth();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
+        // Then a token bucket per user or API key owner (429 with Retry-After); health and the OpenAPI document are exempt.
+        app.UseJobSchedulerRateLimits();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous().DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous().DisableRateLimiting();
         if (server.Role != ServerRole.Silo)
         {
-            app.MapOpenApi().AllowAnonymous();
+            app.MapOpenApi().AllowAnonymous().DisableRateLimiting();
             app.MapJobSchedulerApi();
         }
         return app;

@@ -16,9 +16,11 @@ namespace JobScheduler.Api.Tests;
 /// the default (SQLite), in a file of its own under the temp directory, or memory (<c>JobScheduler:Storage=Memory</c>).
 /// The first user is admin with <see cref="TestLogin.AdminPassword"/>; <see cref="Http"/> signs every request in.
 /// With <paramref name="allowLoopbackHttp"/> http actions may call this machine's loopback addresses (the server itself);
-/// the product default refuses them.
+/// the product default refuses them. <paramref name="rateLimit"/> sets the per-user request limit; without it the limit is
+/// off, explicitly: the hostile-input property test and the access matrix send thousands of requests as one user as fast
+/// as they can, which is what the limit exists to stop (RateLimitTests checks the limit with a fixture of its own).
 /// </summary>
-public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite", bool allowLoopbackHttp = false) : IAsyncLifetime
+public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite", bool allowLoopbackHttp = false, (int PermitsPerSecond, int Burst)? rateLimit = null) : IAsyncLifetime
 {
     private WebApplication _server = null!;
     private IHost _sdkHost = null!;
@@ -47,6 +49,8 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
             $"--JobScheduler:Sqlite:Path={DatabasePath}",
             $"--JobScheduler:Storage={storage}",
             .. TestLogin.ServerArgs,
+            $"--JobScheduler:Api:RateLimit:PermitsPerSecond={rateLimit?.PermitsPerSecond ?? 0}",
+            $"--JobScheduler:Api:RateLimit:Burst={rateLimit?.Burst ?? 1}",
             .. allowLoopbackHttp ? ["--JobScheduler:Actions:Http:AllowedNetworks:0=127.0.0.0/8", "--JobScheduler:Actions:Http:AllowedNetworks:1=::1/128"] : Array.Empty<string>(),
         ]);
         await _server.StartAsync();
@@ -89,3 +93,13 @@ public sealed class CommandsEnabledServer() : ServerFixture(commandsEnabled: tru
 /// through the whole pipeline (for tests and throwaway runs).
 /// </summary>
 public sealed class CommandsDisabledServer() : ServerFixture(commandsEnabled: false, storage: "Memory");
+
+/// <summary>
+/// The product defaults but a small per-user limit (1 request a second, 10 at once), for RateLimitTests; in memory.
+/// </summary>
+public sealed class RateLimitedServer() : ServerFixture(commandsEnabled: false, storage: "Memory", rateLimit: (RateLimitedServer.PermitsPerSecond, RateLimitedServer.Burst))
+{
+    public const int PermitsPerSecond = 1;
+
+    public const int Burst = 10;
+}

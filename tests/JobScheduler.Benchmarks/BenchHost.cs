@@ -53,6 +53,8 @@ internal sealed class BenchHost : IAsyncDisposable
         };
         // The API needs a token: the benchmark signs in as the first admin (TestLogin).
         serverArgs.AddRange(TestLogin.ServerArgs);
+        // The benchmark measures the scheduler, not the per-user request limit: off (its batches come as fast as they can).
+        serverArgs.Add("--JobScheduler:Api:RateLimit:PermitsPerSecond=0");
         if (options.Storage == "postgres")
         {
             serverArgs.AddRange(["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={options.Connection}"]);

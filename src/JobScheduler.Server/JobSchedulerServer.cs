@@ -86,6 +86,8 @@ public static class JobSchedulerServer
                     silo.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
                 }
                 silo.AddJobScheduler();
+                // Clients (the SDK, and the REST front door in its own process) must say who they act for, with a key or token.
+                silo.RequireClientAuthentication();
                 // The key ring of action secrets is plain XML in the database unless a certificate encrypts it.
                 silo.ProtectSecretKeysWithCertificate(builder.Configuration.GetSection(SecretKeyOptions.Section).Get<SecretKeyOptions>() ?? new());
                 configureSilo?.Invoke(silo);

@@ -20,6 +20,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>The OpenTelemetry SDK's standard variable; its presence turns the OTLP exporter on.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>The OpenTelemetry SDK's sampler setting; when set it replaces <see cref="TraceRootSampler"/>.</summary>
+    public const string SamplerVariable = "OTEL_TRACES_SAMPLER";
+
     /// <summary>
     /// Adds OpenTelemetry (the scheduler's own ActivitySource and Meter, Orleans', ASP.NET Core's and HttpClient's) and
     /// a liveness check named <c>self</c>. Idempotent: a second call adds nothing.
@@ -64,12 +67,20 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation())
-            .WithTracing(tracing => tracing
-                .AddSource(TelemetryNames.ActivitySource, TelemetryNames.OrleansActivitySources)
-                .AddAspNetCoreInstrumentation(aspnet =>
-                    // Health probes every few seconds are noise in a trace view.
-                    aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation())
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(TelemetryNames.ActivitySource, TelemetryNames.OrleansActivitySource)
+                    .AddAspNetCoreInstrumentation(aspnet =>
+                        // Health probes every few seconds are noise in a trace view.
+                        aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                    .AddHttpClientInstrumentation();
+                if (string.IsNullOrWhiteSpace(builder.Configuration[SamplerVariable]))
+                {
+                    // Traces start at a request or a fire; the standard OTEL_TRACES_SAMPLER replaces this when set.
+                    tracing.SetSampler(new ParentBasedSampler(new TraceRootSampler()));
+                }
+            })
             // Reads the endpoint, protocol (grpc by default; http/protobuf) and headers from the standard OTEL_EXPORTER_OTLP_*
             // settings, from the environment or any other configuration source.
             .UseOtlpExporter();

@@ -19,6 +19,8 @@ public static class JobSchedulerClientExtensions
         services.AddOrleansClient(client =>
         {
             client.AddOutgoingGrainCallFilter<ApiKeyCallFilter>();
+            // The caller's trace (an SDK call made inside a span) continues into the cluster: a trigger's execution joins it.
+            client.AddActivityPropagation();
             if (options.Tls is { } tls)
             {
                 client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));

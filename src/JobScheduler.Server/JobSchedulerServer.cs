@@ -6,6 +6,7 @@ using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 using JobScheduler.Persistence.Postgres;
 using JobScheduler.Persistence.Sqlite;
+using JobScheduler.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 
@@ -32,6 +33,8 @@ public static class JobSchedulerServer
             builder.WebHost.UseUrls(server.Role == ServerRole.Silo ? "http://127.0.0.1:0" : DefaultUrl);
         }
         builder.Services.AddSingleton(server);
+        // OpenTelemetry (OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set) and health checks, in every role.
+        builder.AddServiceDefaults();
 
         if (server.Storage == ServerOptions.PostgresStorage)
         {
@@ -45,6 +48,8 @@ public static class JobSchedulerServer
             builder.UseOrleansClient(client =>
             {
                 client.UseJobSchedulerPostgres(server.ConnectionString!);
+                // A request's trace continues through its grain calls into the silos.
+                client.AddActivityPropagation();
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
                 // Learn quickly which gateways died (the default is a minute).
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
@@ -86,6 +91,8 @@ public static class JobSchedulerServer
                     silo.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
                 }
                 silo.AddJobScheduler();
+                // Grain calls carry the caller's trace (W3C trace context), so one execution is one trace.
+                silo.AddActivityPropagation();
                 // The key ring of action secrets is plain XML in the database unless a certificate encrypts it.
                 silo.ProtectSecretKeysWithCertificate(builder.Configuration.GetSection(SecretKeyOptions.Section).Get<SecretKeyOptions>() ?? new());
                 configureSilo?.Invoke(silo);

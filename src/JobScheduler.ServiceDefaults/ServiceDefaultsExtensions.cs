@@ -1,0 +1,82 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace JobScheduler.ServiceDefaults;
+
+/// <summary>
+/// Telemetry and health checks for every JobScheduler process (silo, API front door, or both), in the eShop shape.
+/// Traces, metrics and logs are always collected in-process (so an in-process listener or test sees them); they leave
+/// the process over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire app host sets it; elsewhere
+/// point it at the standalone Aspire dashboard, see docs/observability.md). With it unset nothing is exported and
+/// nothing fails.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The OpenTelemetry SDK's standard variable; its presence turns the OTLP exporter on.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>
+    /// Adds OpenTelemetry (the scheduler's own ActivitySource and Meter, Orleans', ASP.NET Core's and HttpClient's) and
+    /// a liveness check named <c>self</c>. Idempotent: a second call adds nothing.
+    /// </summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.Any(d => d.ServiceType == typeof(ServiceDefaultsMarker)))
+        {
+            return builder;
+        }
+        builder.Services.AddSingleton<ServiceDefaultsMarker>();
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Logs, metrics and traces through OpenTelemetry; OTLP export when the endpoint variable is set.</summary>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                serviceName: builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : builder.Environment.ApplicationName,
+                serviceInstanceId: Environment.MachineName))
+            .WithMetrics(metrics => metrics
+                .AddMeter(TelemetryNames.Meter, TelemetryNames.OrleansMeter)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation())
+            .WithTracing(tracing => tracing
+                .AddSource(TelemetryNames.ActivitySource, TelemetryNames.OrleansActivitySources)
+                .AddAspNetCoreInstrumentation(aspnet =>
+                    // Health probes every few seconds are noise in a trace view.
+                    aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
+        {
+            // UseOtlpExporter reads the endpoint, protocol and headers from the standard OTEL_EXPORTER_OTLP_* settings.
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+        return builder;
+    }
+
+    /// <summary>A liveness check that only says the process answers; the hosts add their own readiness checks.</summary>
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    private sealed class ServiceDefaultsMarker;
+}

@@ -27,6 +27,9 @@ else
         .WithClusterId("jobscheduler")
         .WithServiceId("jobscheduler")
         .WithClustering(new JobSchedulerPostgresClustering(postgres));
+    // The server turns Orleans' activity propagation on itself, in every role; Orleans:EnableDistributedTracing from
+    // here would add it a second time.
+    orleans.EnableDistributedTracing = false;
 
     var silos = Enumerable.Range(1, AppHostSettings.SiloCount)
         .Select(n => builder.AddProject<Projects.JobScheduler_Server>($"silo{n}")

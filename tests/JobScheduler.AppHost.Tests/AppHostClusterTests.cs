@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace JobScheduler.AppHost.Tests;
+
+/// <summary>
+/// What an operator sees after <c>dotnet run --project src/JobScheduler.AppHost</c> with a PostgreSQL connection string:
+/// the API answers and runs jobs on three silos, and the dashboard shows traces from the silos.
+/// </summary>
+public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<AppHostCluster>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Api_IsReadyOnPostgres_SignsInTheAdminWithTheParameter_AndSeesThreeSilos()
+    {
+        using var ready = await cluster.Api.GetAsync("/health/ready");
+        var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("api", health.GetProperty("role").GetString());
+        Assert.Equal("postgres", health.GetProperty("storage").GetString());
+
+        // Signed in as admin with the password the app host's admin-password parameter gave the first start.
+        using var jobs = await cluster.Api.GetAsync("/api/jobs");
+        Assert.True(jobs.StatusCode == HttpStatusCode.OK, $"GET /api/jobs → {(int)jobs.StatusCode}: {await jobs.Content.ReadAsStringAsync()}");
+
+        var nodes = await EventuallyAsync(async () =>
+        {
+            var list = await cluster.Api.GetFromJsonAsync<JsonElement>("/api/nodes");
+            var active = list.GetProperty("items").EnumerateArray().Where(n => n.GetProperty("state").GetString() == "active").ToList();
+            return active.Count == AppHostCluster.Silos.Length ? active : null;
+        }, "three active nodes in /api/nodes");
+        Assert.Equal(AppHostCluster.Silos.Length, nodes.Select(n => n.GetProperty("id").GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Dashboard_ReceivesTracesFromEverySilo_AndATriggeredRunsTraceReachesASilo()
+    {
+        using (var put = await cluster.Api.PutAsJsonAsync("/api/jobs/apphost-probe", new
+        {
+            schedule = new { kind = "manual" },
+            action = new { kind = "handler", handler = "noop" },
+        }))
+        {
+            Assert.True(put.IsSuccessStatusCode, $"PUT /api/jobs/apphost-probe → {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
+        }
+        string executionId;
+        using (var trigger = await cluster.Api.PostAsync("/api/jobs/apphost-probe/trigger", content: null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+            executionId = (await trigger.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+        await EventuallyAsync(async () =>
+            (await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/executions/{Uri.EscapeDataString(executionId)}")).GetProperty("state").GetString() == "succeeded"
+                ? (object)true : null,
+            $"execution {executionId} to succeed");
+
+        // Every silo exports its spans to the dashboard (each is a resource of its own there).
+        foreach (var silo in AppHostCluster.Silos)
+        {
+            await EventuallyAsync(async () => await cluster.Dashboard.SpansAsync(silo) is { Count: > 0 } spans ? spans : null,
+                $"the dashboard to hold spans from {silo}");
+        }
+
+        // The trigger request's trace, begun in the API process, continues into a silo (Orleans' activity propagation).
+        await EventuallyAsync(async () =>
+        {
+            var apiTraces = (await cluster.Dashboard.SpansAsync("api")).Select(s => s.TraceId).ToHashSet();
+            var siloTraces = new List<DashboardTelemetry.Span>();
+            foreach (var silo in AppHostCluster.Silos)
+            {
+                siloTraces.AddRange(await cluster.Dashboard.SpansAsync(silo));
+            }
+            return siloTraces.Any(s => apiTraces.Contains(s.TraceId)) ? (object)true : null;
+        }, "a trace with spans from both the api and a silo");
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what) where T : class
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Waited {Patience.TotalSeconds} s for {what}.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+    }
+}

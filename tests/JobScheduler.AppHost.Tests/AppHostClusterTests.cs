@@ -6,7 +6,7 @@ namespace JobScheduler.AppHost.Tests;
 
 /// <summary>
 /// What an operator sees after <c>dotnet run --project src/JobScheduler.AppHost</c> with a PostgreSQL connection string:
-/// the API answers and runs jobs on three silos, and the dashboard shows traces from the silos.
+/// the API answers and runs jobs on three silos, and the dashboard shows every process's logs, traces and metrics.
 /// </summary>
 public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<AppHostCluster>
 {
@@ -35,7 +35,7 @@ public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<
     }
 
     [Fact]
-    public async Task Dashboard_ReceivesTracesFromEverySilo_AndATriggeredRunsTraceReachesASilo()
+    public async Task Dashboard_ReceivesLogsTracesAndMetricsFromEveryProcess_AndATriggeredRunsTraceReachesASilo()
     {
         using (var put = await cluster.Api.PutAsJsonAsync("/api/jobs/apphost-probe", new
         {
@@ -56,24 +56,33 @@ public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<
                 ? (object)true : null,
             $"execution {executionId} to succeed");
 
-        // Every silo exports its spans to the dashboard (each is a resource of its own there).
-        foreach (var silo in AppHostCluster.Silos)
-        {
-            await EventuallyAsync(async () => await cluster.Dashboard.SpansAsync(silo) is { Count: > 0 } spans ? spans : null,
-                $"the dashboard to hold spans from {silo}");
-        }
-
-        // The trigger request's trace, begun in the API process, continues into a silo (Orleans' activity propagation).
+        // Every process (three silos and the API) sends the dashboard its logs, traces and metrics.
+        var processes = AppHostCluster.Silos.Append("api").ToArray();
         await EventuallyAsync(async () =>
         {
-            var apiTraces = (await cluster.Dashboard.SpansAsync("api")).Select(s => s.TraceId).ToHashSet();
-            var siloTraces = new List<DashboardTelemetry.Span>();
+            var all = await cluster.Dashboard.ResourcesAsync();
+            return processes.All(p => all.Any(r => r.Name == p && r is { HasLogs: true, HasTraces: true, HasMetrics: true })) ? all : null;
+        }, $"logs, traces and metrics from each of {string.Join(", ", processes)} in the dashboard");
+        foreach (var silo in AppHostCluster.Silos)
+        {
+            Assert.NotEmpty(await cluster.Dashboard.SpansAsync(silo));
+        }
+
+        // The trigger request's trace, begun in the API process (ASP.NET Core's span), continues into a silo through
+        // Orleans' activity propagation: one trace from the request to the run.
+        await EventuallyAsync(async () =>
+        {
+            var triggerTraces = (await cluster.Dashboard.SpansAsync("api"))
+                .Where(s => s.Name.Contains("trigger", StringComparison.Ordinal)).Select(s => s.TraceId).ToHashSet();
             foreach (var silo in AppHostCluster.Silos)
             {
-                siloTraces.AddRange(await cluster.Dashboard.SpansAsync(silo));
+                if ((await cluster.Dashboard.SpansAsync(silo)).Any(s => triggerTraces.Contains(s.TraceId)))
+                {
+                    return (object)true;
+                }
             }
-            return siloTraces.Any(s => apiTraces.Contains(s.TraceId)) ? (object)true : null;
-        }, "a trace with spans from both the api and a silo");
+            return null;
+        }, "the trigger request's trace (a span of the api) to have spans from a silo");
     }
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what) where T : class

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace JobScheduler.AppHost.Tests;
 
 /// <summary>
-/// Reads what the Aspire dashboard received, through its telemetry HTTP API (<c>GET /api/telemetry/spans</c>, OTLP JSON,
-/// authenticated with the <c>x-api-key</c> header).
+/// Reads what the Aspire dashboard received, through its telemetry HTTP API (<c>GET /api/telemetry/resources</c> and
+/// <c>/api/telemetry/spans</c>, the latter in OTLP JSON), authenticated with the <c>x-api-key</c> header.
 /// </summary>
 public sealed class DashboardTelemetry(Uri dashboard, string apiKey) : IDisposable
 {
@@ -13,6 +13,23 @@ public sealed class DashboardTelemetry(Uri dashboard, string apiKey) : IDisposab
 
     /// <summary>A span as the dashboard holds it: the service that sent it, its trace, and its name.</summary>
     public sealed record Span(string Service, string TraceId, string Name);
+
+    /// <summary>A service that sent the dashboard telemetry, and which kinds it sent.</summary>
+    public sealed record Resource(string Name, bool HasLogs, bool HasTraces, bool HasMetrics);
+
+    /// <summary>Every service the dashboard has received telemetry from.</summary>
+    public async Task<IReadOnlyList<Resource>> ResourcesAsync()
+    {
+        using var response = await _http.GetAsync("/api/telemetry/resources");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET /api/telemetry/resources → {(int)response.StatusCode}: {text}");
+        using var document = JsonDocument.Parse(text);
+        return [.. document.RootElement.EnumerateArray().Select(r => new Resource(
+            r.GetProperty("name").GetString()!,
+            r.GetProperty("hasLogs").GetBoolean(),
+            r.GetProperty("hasTraces").GetBoolean(),
+            r.GetProperty("hasMetrics").GetBoolean()))];
+    }
 
     /// <summary>The spans the dashboard holds from <paramref name="resource"/>; none while it has received nothing from it.</summary>
     public async Task<IReadOnlyList<Span>> SpansAsync(string resource)

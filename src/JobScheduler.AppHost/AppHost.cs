@@ -15,10 +15,14 @@ var apiPort = builder.Configuration.GetValue(AppHostSettings.ApiPortKey, AppHost
 
 if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(AppHostSettings.PostgresName)))
 {
-    builder.AddProject<Projects.JobScheduler_Server>("jobscheduler")
+    var server = builder.AddProject<Projects.JobScheduler_Server>("jobscheduler")
         .WithHttpEndpoint(port: apiPort, name: "http")
         .WithEnvironment("JobScheduler__Auth__BootstrapAdminPassword", adminPassword)
         .WithHttpHealthCheck("/health/ready");
+    if (builder.Configuration[AppHostSettings.SqlitePathKey] is { Length: > 0 } sqlitePath)
+    {
+        server.WithEnvironment("JobScheduler__Sqlite__Path", Path.GetFullPath(sqlitePath));
+    }
 }
 else
 {

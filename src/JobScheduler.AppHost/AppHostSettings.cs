@@ -14,6 +14,12 @@ internal static class AppHostSettings
 
     public const int DefaultApiPort = 5080;
 
+    /// <summary>
+    /// <c>JobScheduler:Sqlite:Path</c>: the embedded server's SQLite file, made absolute from the app host's working
+    /// directory. Unset: the server's default, <c>data/jobscheduler.db</c> under src/JobScheduler.Server.
+    /// </summary>
+    public const string SqlitePathKey = "JobScheduler:Sqlite:Path";
+
     /// <summary>How many silo processes the cluster has.</summary>
     public const int SiloCount = 3;
 }

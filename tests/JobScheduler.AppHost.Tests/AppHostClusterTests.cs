@@ -10,24 +10,25 @@ namespace JobScheduler.AppHost.Tests;
 /// </summary>
 public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<AppHostCluster>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private AppHostRun Run => cluster.Run;
 
     [Fact]
-    public async Task Api_IsReadyOnPostgres_SignsInTheAdminWithTheParameter_AndSeesThreeSilos()
+    public async Task Cluster_ApiIsReadyOnPostgres_SignsInTheAdminWithTheParameter_AndSeesThreeSilos()
     {
-        using var ready = await cluster.Api.GetAsync("/health/ready");
+        Assert.Equal(["api", .. AppHostCluster.Silos], Run.ServerProcesses());
+        using var ready = await Run.Api.GetAsync("/health/ready");
         var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("api", health.GetProperty("role").GetString());
         Assert.Equal("postgres", health.GetProperty("storage").GetString());
 
         // Signed in as admin with the password the app host's admin-password parameter gave the first start.
-        using var jobs = await cluster.Api.GetAsync("/api/jobs");
+        using var jobs = await Run.Api.GetAsync("/api/jobs");
         Assert.True(jobs.StatusCode == HttpStatusCode.OK, $"GET /api/jobs → {(int)jobs.StatusCode}: {await jobs.Content.ReadAsStringAsync()}");
 
-        var nodes = await EventuallyAsync(async () =>
+        var nodes = await Eventually.ValueAsync(async () =>
         {
-            var list = await cluster.Api.GetFromJsonAsync<JsonElement>("/api/nodes");
+            var list = await Run.Api.GetFromJsonAsync<JsonElement>("/api/nodes");
             var active = list.GetProperty("items").EnumerateArray().Where(n => n.GetProperty("state").GetString() == "active").ToList();
             return active.Count == AppHostCluster.Silos.Length ? active : null;
         }, "three active nodes in /api/nodes");
@@ -37,7 +38,7 @@ public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<
     [Fact]
     public async Task Dashboard_ReceivesLogsTracesAndMetricsFromEveryProcess_AndATriggeredRunsTraceReachesASilo()
     {
-        using (var put = await cluster.Api.PutAsJsonAsync("/api/jobs/apphost-probe", new
+        using (var put = await Run.Api.PutAsJsonAsync("/api/jobs/apphost-probe", new
         {
             schedule = new { kind = "manual" },
             action = new { kind = "handler", handler = "noop" },
@@ -46,59 +47,41 @@ public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<
             Assert.True(put.IsSuccessStatusCode, $"PUT /api/jobs/apphost-probe → {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
         }
         string executionId;
-        using (var trigger = await cluster.Api.PostAsync("/api/jobs/apphost-probe/trigger", content: null))
+        using (var trigger = await Run.Api.PostAsync("/api/jobs/apphost-probe/trigger", content: null))
         {
             Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
             executionId = (await trigger.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         }
-        await EventuallyAsync(async () =>
-            (await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/executions/{Uri.EscapeDataString(executionId)}")).GetProperty("state").GetString() == "succeeded"
-                ? (object)true : null,
+        await Eventually.TrueAsync(async () =>
+            (await Run.Api.GetFromJsonAsync<JsonElement>($"/api/executions/{Uri.EscapeDataString(executionId)}")).GetProperty("state").GetString() == "succeeded",
             $"execution {executionId} to succeed");
 
         // Every process (three silos and the API) sends the dashboard its logs, traces and metrics.
         var processes = AppHostCluster.Silos.Append("api").ToArray();
-        await EventuallyAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
-            var all = await cluster.Dashboard.ResourcesAsync();
-            return processes.All(p => all.Any(r => r.Name == p && r is { HasLogs: true, HasTraces: true, HasMetrics: true })) ? all : null;
+            var all = await Run.Dashboard.ResourcesAsync();
+            return processes.All(p => all.Any(r => r.Name == p && r is { HasLogs: true, HasTraces: true, HasMetrics: true }));
         }, $"logs, traces and metrics from each of {string.Join(", ", processes)} in the dashboard");
         foreach (var silo in AppHostCluster.Silos)
         {
-            Assert.NotEmpty(await cluster.Dashboard.SpansAsync(silo));
+            Assert.NotEmpty(await Run.Dashboard.SpansAsync(silo));
         }
 
         // The trigger request's trace, begun in the API process (ASP.NET Core's span), continues into a silo through
         // Orleans' activity propagation: one trace from the request to the run.
-        await EventuallyAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
-            var triggerTraces = (await cluster.Dashboard.SpansAsync("api"))
+            var triggerTraces = (await Run.Dashboard.SpansAsync("api"))
                 .Where(s => s.Name.Contains("trigger", StringComparison.Ordinal)).Select(s => s.TraceId).ToHashSet();
             foreach (var silo in AppHostCluster.Silos)
             {
-                if ((await cluster.Dashboard.SpansAsync(silo)).Any(s => triggerTraces.Contains(s.TraceId)))
+                if ((await Run.Dashboard.SpansAsync(silo)).Any(s => triggerTraces.Contains(s.TraceId)))
                 {
-                    return (object)true;
+                    return true;
                 }
             }
-            return null;
+            return false;
         }, "the trigger request's trace (a span of the api) to have spans from a silo");
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what) where T : class
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Waited {Patience.TotalSeconds} s for {what}.");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
     }
 }

@@ -270,6 +270,9 @@ public sealed record DagRunRequest
     [Id(3)] public string Trigger { get; init; } = "schedule";
     [Id(4)] public DagStepSpec[] Steps { get; init; } = [];
     [Id(5)] public Dictionary<string, string>? Parameters { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> of the run's span (its steps' spans join that trace); null when tracing was off.</summary>
+    [Id(6)] public string? TraceParent { get; init; }
 }
 
 /// <summary>How run ids and step execution ids are formed.</summary>

@@ -133,6 +133,12 @@ public sealed record ExecutionRequest
 
     /// <summary>A DAG step's upstream outputs and run parameters.</summary>
     [Id(11)] public StepInputs? Inputs { get; init; }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that started this execution (its fire, trigger or DAG step), so that its
+    /// attempts, whenever and wherever they run, join that trace. Null when tracing was off.
+    /// </summary>
+    [Id(12)] public string? TraceParent { get; init; }
 }
 
 /// <summary>How execution ids are formed from a job id and a scheduled instant.</summary>

@@ -140,7 +140,9 @@ public sealed class PostgresBatcher : IAsyncDisposable
         StorageMetrics.RecordBatch(StorageMetrics.Postgres, write, batch.Count);
         if (write)
         {
+            var writing = System.Diagnostics.Stopwatch.GetTimestamp();
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            StorageMetrics.RecordWrite(StorageMetrics.Postgres, writing);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(command.BatchCommands[i].RecordsAffected);

@@ -78,6 +78,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         var results = new object?[batch.Count];
         var failures = new Exception?[batch.Count];
         var statementsBefore = SqliteSql.StatementsOnThisThread;
+        var writing = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             SqliteSql.Control(_connection, "BEGIN IMMEDIATE");
@@ -101,6 +102,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
             var statements = (int)(SqliteSql.StatementsOnThisThread - statementsBefore);
             StorageMetrics.RecordStatements(StorageMetrics.Sqlite, write: true, statements);
             StorageMetrics.RecordBatch(StorageMetrics.Sqlite, writeQueue: true, statements);
+            StorageMetrics.RecordWrite(StorageMetrics.Sqlite, writing);
         }
         catch (Exception ex)
         {

@@ -11,10 +11,9 @@ namespace JobScheduler.ServiceDefaults;
 
 /// <summary>
 /// Telemetry and health checks for every JobScheduler process (silo, API front door, or both), in the eShop shape.
-/// Traces, metrics and logs are always collected in-process (so an in-process listener or test sees them); they leave
-/// the process over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire app host sets it; elsewhere
-/// point it at the standalone Aspire dashboard, see docs/observability.md). With it unset nothing is exported and
-/// nothing fails.
+/// Traces, metrics and logs are collected and sent over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire
+/// app host sets it; elsewhere point it at the standalone Aspire dashboard, see docs/observability.md). With it unset
+/// nothing is collected or exported and nothing fails.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -38,9 +37,18 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Logs, metrics and traces through OpenTelemetry; OTLP export when the endpoint variable is set.</summary>
+    /// <summary>
+    /// Logs, metrics and traces through OpenTelemetry, exported over OTLP, when the endpoint variable is set. Without
+    /// it the OpenTelemetry SDK is not started at all: nothing is collected, exported or paid for (the scheduler's
+    /// ActivitySource and Meter stay visible to in-process listeners such as dotnet-counters, dotnet-trace or a test).
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -61,13 +69,10 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(aspnet =>
                     // Health probes every few seconds are noise in a trace view.
                     aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
-        {
-            // UseOtlpExporter reads the endpoint, protocol and headers from the standard OTEL_EXPORTER_OTLP_* settings.
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+                .AddHttpClientInstrumentation())
+            // Reads the endpoint, protocol (grpc by default; http/protobuf) and headers from the standard OTEL_EXPORTER_OTLP_*
+            // settings, from the environment or any other configuration source.
+            .UseOtlpExporter();
         return builder;
     }
 

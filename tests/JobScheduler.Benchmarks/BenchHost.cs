@@ -15,8 +15,9 @@ namespace JobScheduler.Benchmarks;
 /// <summary>The server in this process, an SDK client connected through its TCP gateway, and an HTTP client for its REST API.</summary>
 internal sealed class BenchHost : IAsyncDisposable
 {
-    private BenchHost(WebApplication server, IHost clientHost, HttpClient http, TimeSpan serverStart)
+    private BenchHost(WebApplication server, IHost clientHost, HttpClient http, TimeSpan serverStart, OtlpSink? otlp)
     {
+        Otlp = otlp;
         Server = server;
         ClientHost = clientHost;
         Http = http;
@@ -35,6 +36,9 @@ internal sealed class BenchHost : IAsyncDisposable
     public IClusterClient Grains { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>The local OTLP receiver the server exports to with <c>--telemetry otlp</c>; null otherwise.</summary>
+    public OtlpSink? Otlp { get; }
 
     /// <summary>From building the server until its <c>StartAsync</c> returned (silo up, REST API listening).</summary>
     public TimeSpan ServerStart { get; }
@@ -68,6 +72,13 @@ internal sealed class BenchHost : IAsyncDisposable
             // The benchmark's "memory" storage, now that the server's default is a SQLite file.
             serverArgs.Add("--JobScheduler:Storage=Memory");
         }
+        OtlpSink? otlp = null;
+        if (options.Telemetry == "otlp")
+        {
+            // Traces, metrics and logs exported over OTLP/HTTP to a receiver in this process, as to an Aspire dashboard.
+            otlp = await OtlpSink.StartAsync();
+            serverArgs.AddRange([$"--OTEL_EXPORTER_OTLP_ENDPOINT={otlp.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", "--OTEL_SERVICE_NAME=jobscheduler-benchmark"]);
+        }
         var clock = Stopwatch.StartNew();
         var server = JobSchedulerServer.Build([.. serverArgs], silo => silo.AddJobHandler<ProbeHandler>(ProbeHandler.Name));
         await server.StartAsync();
@@ -80,7 +91,7 @@ internal sealed class BenchHost : IAsyncDisposable
         clientBuilder.Services.AddJobSchedulerClient(o => o.Gateways = [$"127.0.0.1:{gatewayPort}"]);
         var clientHost = clientBuilder.Build();
         await clientHost.StartAsync();
-        return new BenchHost(server, clientHost, http, serverStart);
+        return new BenchHost(server, clientHost, http, serverStart, otlp);
     }
 
     public async ValueTask DisposeAsync()
@@ -90,6 +101,12 @@ internal sealed class BenchHost : IAsyncDisposable
         ClientHost.Dispose();
         await Server.StopAsync();
         await Server.DisposeAsync();
+        if (Otlp is not null)
+        {
+            // After the server's stop, which flushes its exporters.
+            Console.WriteLine($"telemetry — OTLP received: {string.Join(", ", Otlp.Received.OrderBy(r => r.Key).Select(r => $"{r.Key} {r.Value.Requests} requests, {r.Value.Bytes / 1024} KiB"))}");
+            await Otlp.DisposeAsync();
+        }
     }
 
 }

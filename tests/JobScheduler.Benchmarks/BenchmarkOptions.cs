@@ -9,7 +9,7 @@ internal enum SubmitPath
 }
 
 /// <summary>Command-line options; see docs/benchmarks.md.</summary>
-internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string Storage, string? Connection, string? JsonPath, SubmitPath Submit, int? RestSeconds = null)
+internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string Storage, string? Connection, string? JsonPath, SubmitPath Submit, int? RestSeconds = null, string Telemetry = "off")
 {
     public static readonly string[] AllWorkloads = ["burst", "spread", "immediate", "sustained", "dag", "scale"];
 
@@ -48,6 +48,11 @@ internal sealed record BenchmarkOptions(bool Quick, string[] Workloads, string S
             var other => throw new ArgumentException($"--submit is sdk, batch or rest, not '{other}'."),
         };
         int? restSeconds = Value("--rest-seconds") is { } rest ? int.Parse(rest, System.Globalization.CultureInfo.InvariantCulture) : null;
-        return new BenchmarkOptions(quick, workloads, storage, connection, Value("--json"), submit, restSeconds);
+        var telemetry = (Value("--telemetry") ?? "off").ToLowerInvariant();
+        if (telemetry is not ("off" or "otlp"))
+        {
+            throw new ArgumentException($"--telemetry is off or otlp, not '{telemetry}'.");
+        }
+        return new BenchmarkOptions(quick, workloads, storage, connection, Value("--json"), submit, restSeconds, telemetry);
     }
 }

@@ -7,7 +7,7 @@ using System.Text.Json.Serialization;
 using JobScheduler.Benchmarks;
 
 var options = BenchmarkOptions.Parse(args);
-Console.WriteLine($"JobScheduler benchmark — {(options.Quick ? "quick" : "full")}, storage {options.Storage}, submit {options.Submit.ToString().ToLowerInvariant()}, workloads {string.Join(",", options.Workloads)}");
+Console.WriteLine($"JobScheduler benchmark — {(options.Quick ? "quick" : "full")}, storage {options.Storage}, submit {options.Submit.ToString().ToLowerInvariant()}, workloads {string.Join(",", options.Workloads)}, telemetry {options.Telemetry}");
 
 using var stages = new StageMetrics();
 var bench = new Bench(options, DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture), await BenchHost.StartAsync(options));

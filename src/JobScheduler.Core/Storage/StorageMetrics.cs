@@ -18,6 +18,8 @@ namespace JobScheduler.Core.Storage;
 /// <c>queue</c> (<c>write</c>|<c>read</c>): statements per commit, one measurement per PostgreSQL batch (each is one
 /// round trip and one implicit transaction; the read queue also carries writes with RETURNING) and per SQLite write
 /// transaction.</item>
+/// <item><c>jobscheduler.storage.write.duration</c> — histogram, unit <c>s</c>, tag <c>store</c>: how long one commit of
+/// the write queue took, from sending the batch (PostgreSQL) or BEGIN (SQLite) until the database confirmed it.</item>
 /// <item><c>jobscheduler.reminders.rows.read</c> — counter, unit <c>{row}</c>, tag <c>store</c>: reminder rows returned by
 /// the reminder table's range reads, which Orleans' reminder service makes for every hash range a silo owns at start-up,
 /// on every ring change and every <c>RefreshReminderListPeriod</c> (5 minutes): what one reminder per job costs at
@@ -31,6 +33,7 @@ public static class StorageMetrics
     public const string StatementsName = "jobscheduler.storage.statements";
     public const string BatchSizeName = "jobscheduler.storage.batch.size";
     public const string ReminderRowsName = "jobscheduler.reminders.rows.read";
+    public const string WriteDurationName = "jobscheduler.storage.write.duration";
 
     public const string Postgres = "postgres";
     public const string Sqlite = "sqlite";
@@ -44,6 +47,10 @@ public static class StorageMetrics
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         BatchSizeName, unit: "{statement}", description: "Statements per commit (a PostgreSQL batch, a SQLite write transaction), tagged store and queue.");
+
+    private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
+        WriteDurationName, unit: "s", description: "Time one commit of the store's write queue took, tagged store.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
     private static readonly Counter<long> ReminderRows = Meter.CreateCounter<long>(
         ReminderRowsName, unit: "{row}", description: "Reminder rows returned by the reminder table's range reads (the reminder service's refresh), tagged store.");
@@ -63,6 +70,15 @@ public static class StorageMetrics
         if (Statements.Enabled && count > 0)
         {
             Statements.Add(count, new KeyValuePair<string, object?>("kind", write ? "write" : "read"), new KeyValuePair<string, object?>("store", store));
+        }
+    }
+
+    /// <summary>Records how long one commit of <paramref name="store"/>'s write queue took since <paramref name="startTimestamp"/> (<see cref="System.Diagnostics.Stopwatch.GetTimestamp()"/>).</summary>
+    public static void RecordWrite(string store, long startTimestamp)
+    {
+        if (WriteDuration.Enabled)
+        {
+            WriteDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>("store", store));
         }
     }
 

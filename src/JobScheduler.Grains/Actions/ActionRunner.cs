@@ -38,7 +38,8 @@ public sealed record AttemptRequest(
     int MemoryMb = 0,
     ResourceLimits? Limits = null,
     string? DagRunId = null,
-    StepInputs? Inputs = null)
+    StepInputs? Inputs = null,
+    string? TraceParent = null)
 {
     /// <summary>Whether the attempt is a DAG step's: it gets its inputs and may publish outputs.</summary>
     public bool IsDagStep => DagRunId is not null;
@@ -104,6 +105,15 @@ public sealed class ActionRunner(
     IOptionsMonitor<JobSchedulerOptions> options)
 {
     public async Task<ActionResult> RunAsync(AttemptRequest request, CancellationToken cancel)
+    {
+        // Current while the action runs: an http action's request carries it as traceparent, a command gets TRACEPARENT.
+        using var span = SchedulerTracing.StartAction(request.TraceParent, request.ExecutionId, request.Attempt, request.Action.Kind?.ToString() ?? "unknown");
+        var result = await RunCoreAsync(request, cancel);
+        SchedulerTracing.SetOutcome(span, result.Outcome);
+        return result;
+    }
+
+    private async Task<ActionResult> RunCoreAsync(AttemptRequest request, CancellationToken cancel)
     {
         IReadOnlyList<string> secretValues;
         try

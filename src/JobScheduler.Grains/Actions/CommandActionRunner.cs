@@ -64,6 +64,11 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         startInfo.Environment["JOBSCHEDULER_EXECUTION_ID"] = request.ExecutionId;
         startInfo.Environment["JOBSCHEDULER_ATTEMPT"] = request.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
         startInfo.Environment["JOBSCHEDULER_SCHEDULED_AT"] = request.ScheduledAt.ToString("O");
+        if (SchedulerTracing.TraceParentOf(Activity.Current) is { } traceParent)
+        {
+            // The action's span (W3C trace context), so that a traced program continues this execution's trace.
+            startInfo.Environment[SchedulerTracing.TraceParentVariable] = traceParent;
+        }
         if (request.DagInputs is not { } inputs)
         {
             return await RunProcessAsync(request, startInfo, scope, output, cancellationToken);

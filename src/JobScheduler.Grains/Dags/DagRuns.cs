@@ -36,6 +36,9 @@ internal sealed class DagRuns(string dagId, IPersistentState<DagGrainState> stat
     public async Task<DagRunInfo> StartAsync(DagRunRequest request)
     {
         var id = DagRunId.For(request.DagId, request.ScheduledAt);
+        // One trace per run: its span's context goes with the request, stored with the run's row in its first write.
+        using var span = SchedulerTracing.StartDagRun(request.DagId, id, request.Trigger);
+        request = request with { TraceParent = SchedulerTracing.TraceParentOf(span) };
         var run = await grains.GetGrain<IDagRunGrain>(id).StartAsync(request);
         if (!run.IsTerminal && state.State.Runs.All(r => r.Id != id))
         {

@@ -26,8 +26,10 @@ internal sealed partial class StepLauncher(string runId, DagRunRequest request, 
         var starts = stepIds.Select(async stepId =>
         {
             var executionId = progress.Step(stepId).ExecutionId!;
+            using var span = SchedulerTracing.StartDagStep(request.TraceParent, runId, stepId, executionId);
+            var stepRequest = RequestFor(progress, stepId) with { TraceParent = SchedulerTracing.TraceParentOf(span) };
             var execution = await WithRetriesAsync(
-                () => grains.GetGrain<IExecutionGrain>(executionId).StartAsync(RequestFor(progress, stepId)), executionId);
+                () => grains.GetGrain<IExecutionGrain>(executionId).StartAsync(stepRequest), executionId);
             return (stepId, execution);
         });
         return await Task.WhenAll(starts);

@@ -1,4 +1,5 @@
 using JobScheduler.Grains.Actions;
+using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
@@ -46,10 +47,10 @@ internal sealed partial class AttemptLink(
     };
 
     /// <summary>What attempt <paramref name="attempt"/> of an execution runs with, on whichever node it is placed.</summary>
-    public static AttemptRequest RequestFor(ExecutionRequest request, string executionId, AttemptInfo attempt) =>
+    public static AttemptRequest RequestFor(ExecutionRequest request, string executionId, AttemptInfo attempt, string? traceParent = null) =>
         new(request.JobId, executionId, attempt.Number, request.ScheduledAt, request.Action, request.Timeout,
             request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0, request.Resources?.Limits,
-            request.DagRunId, request.Inputs);
+            request.DagRunId, request.Inputs, traceParent ?? request.TraceParent);
 
     /// <summary>
     /// Runs the attempt where it was placed: on this node directly when it reserved nothing, else through its runner grain
@@ -57,8 +58,16 @@ internal sealed partial class AttemptLink(
     /// </summary>
     public async Task<ActionResult> RunAsync(ExecutionRequest request, string executionId, AttemptInfo attempt, bool start, Func<bool> cancelRequested)
     {
-        var attemptRequest = RequestFor(request, executionId, attempt);
-        if (IsFree(request) && attempt.Node == localNode.Id)
+        // The attempt's span is the action's parent, on whichever node it runs (the context travels in the request).
+        using var span = SchedulerTracing.StartAttempt(request.TraceParent, executionId, attempt.Number, attempt.Node);
+        var result = await RunAttemptAsync(RequestFor(request, executionId, attempt, SchedulerTracing.TraceParentOf(span)), attempt, start, cancelRequested);
+        SchedulerTracing.SetOutcome(span, result.Outcome);
+        return result;
+    }
+
+    private async Task<ActionResult> RunAttemptAsync(AttemptRequest attemptRequest, AttemptInfo attempt, bool start, Func<bool> cancelRequested)
+    {
+        if (attemptRequest.CpuMillis <= 0 && attemptRequest.MemoryMb <= 0 && attempt.Node == localNode.Id)
         {
             // Reserved nothing and runs on this node: no ledger, no runner grain.
             return await RunHereAsync(attemptRequest, start, cancelRequested);
@@ -69,7 +78,7 @@ internal sealed partial class AttemptLink(
         }
         finally
         {
-            await grains.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(executionId);
+            await grains.GetGrain<ICapacityLedgerGrain>(0).ReleaseAsync(attemptRequest.ExecutionId);
         }
     }
 

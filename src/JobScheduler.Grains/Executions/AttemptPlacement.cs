@@ -1,4 +1,5 @@
 using JobScheduler.Core.Nodes;
+using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Nodes;
 
 namespace JobScheduler.Grains.Executions;
@@ -25,10 +26,14 @@ internal sealed class AttemptPlacement(IGrainFactory grains, TimeProvider time)
         var reservation = new CapacityRequest(execution.Id, attempt, request.Resources?.CpuMillis ?? 0, request.Resources?.MemoryMb ?? 0,
             request.Priority, execution.CreatedAt);
         using var cancel = new CancellationTokenSource();
+        using var span = SchedulerTracing.StartPlacement(request.TraceParent, execution.Id, attempt);
+        span?.SetTag("jobscheduler.priority", request.Priority);
         _cancel = cancel;
         try
         {
-            return await PlaceAsync(reservation, cancelRequested, cancel.Token);
+            var node = await PlaceAsync(reservation, cancelRequested, cancel.Token);
+            span?.SetTag(SchedulerTracing.NodeTag, node);
+            return node;
         }
         finally
         {

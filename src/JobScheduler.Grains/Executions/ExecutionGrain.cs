@@ -65,6 +65,7 @@ public sealed partial class ExecutionGrain(
         _cancel?.Cancel();
         _placement.Interrupt();
         _keepAlive?.Dispose();
+        _writer?.Gauge.Forget();
         return Task.CompletedTask;
     }
 
@@ -269,9 +270,11 @@ public sealed partial class ExecutionGrain(
             {
                 case AttemptStepKind.RetryNow:
                     // A lost attempt does not use up a retry: record it and place the next one at once.
+                    SchedulerMetrics.RecordRetry(lost: true);
                     await UpdateAsync(Info with { State = ExecutionState.Pending });
                     continue;
                 case AttemptStepKind.WaitThenRun:
+                    SchedulerMetrics.RecordRetry(lost: false);
                     await UpdateAsync(Info with { State = ExecutionState.Retrying, NextAttemptAt = next.NextAttemptAt });
                     await WaitUntilAsync(next.NextAttemptAt!.Value);
                     continue;

@@ -17,6 +17,9 @@ internal sealed partial class ExecutionWriter(IPersistentState<ExecutionGrainSta
 
     private readonly SemaphoreSlim _writing = new(1, 1);
 
+    /// <summary>The execution's place in the active-executions metric, moved after each write.</summary>
+    public ExecutionGauge Gauge { get; } = new();
+
     public async Task WriteAsync()
     {
         await _writing.WaitAsync();
@@ -27,8 +30,10 @@ internal sealed partial class ExecutionWriter(IPersistentState<ExecutionGrainSta
                 try
                 {
                     var writing = Stopwatch.GetTimestamp();
+                    var created = state.Etag is null;
                     await state.WriteStateAsync();
                     SchedulerMetrics.RecordStage(SchedulerMetrics.Persistence, writing);
+                    Gauge.Written(state.State, created);
                     return;
                 }
                 catch (Exception ex) when (ex is not InconsistentStateException && attempt < MaxAttempts)

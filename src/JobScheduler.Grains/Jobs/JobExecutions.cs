@@ -54,11 +54,17 @@ internal sealed class JobExecutions(
         }
     }
 
-    /// <summary>Starts the execution of <paramref name="request"/> (idempotent: its id derives from the instant), records it, and prunes old history.</summary>
+    /// <summary>
+    /// Starts the execution of <paramref name="request"/> (idempotent: its id derives from the instant), records it, and
+    /// prunes old history. The start runs under the fire's (or trigger's) span, whose context is stored with the
+    /// execution's request so that its attempts join that trace.
+    /// </summary>
     public async Task<ExecutionInfo> StartAsync(ExecutionRequest request)
     {
         var id = ExecutionId.For(jobId, request.ScheduledAt);
-        var info = await grains.GetGrain<IExecutionGrain>(id).StartAsync(request);
+        using var span = SchedulerTracing.StartFire(jobId, request.ScheduledAt, request.Trigger);
+        span?.SetTag(SchedulerTracing.ExecutionIdTag, id);
+        var info = await grains.GetGrain<IExecutionGrain>(id).StartAsync(request with { TraceParent = SchedulerTracing.TraceParentOf(span) });
         var records = state.State.Executions;
         var index = records.FindLastIndex(r => r.Id == id);
         if (index < 0)

@@ -248,7 +248,7 @@ public sealed partial class JobGrain(
         var now = clock.Now;
         if (job.NextFireAt is { } due && due <= now)
         {
-            SchedulerMetrics.RecordStage(SchedulerMetrics.Fire, now - due);
+            SchedulerMetrics.RecordFire(now - due);
         }
         if (JobFireRound.Plan(job, schedule, now, new FireOptions(settings.MisfireThreshold, settings.MaxCatchUpFires)) is not { } round)
         {

@@ -32,6 +32,8 @@ public sealed partial class NodeHeartbeat(
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         await grains.GetGrain<ILocalNodeGrain>(local.Id).LoadAsync();
+        // From now on this node's capacity, reserved and free, is in the node metrics.
+        Hosting.SchedulerMetrics.ObserveNode(local);
         await ReportAsync();
         _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
     }

@@ -36,7 +36,7 @@ public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<
     }
 
     [Fact]
-    public async Task Dashboard_ReceivesLogsTracesAndMetricsFromEveryProcess_AndATriggeredRunsTraceReachesASilo()
+    public async Task Dashboard_ReceivesLogsTracesAndMetricsFromEveryProcess_AndTheTriggerRequestsTraceHoldsTheSilosAttemptAndAction()
     {
         using (var put = await Run.Api.PutAsJsonAsync("/api/jobs/apphost-probe", new
         {
@@ -68,20 +68,18 @@ public sealed class AppHostClusterTests(AppHostCluster cluster) : IClassFixture<
             Assert.NotEmpty(await Run.Dashboard.SpansAsync(silo));
         }
 
-        // The trigger request's trace, begun in the API process (ASP.NET Core's span), continues into a silo through
-        // Orleans' activity propagation: one trace from the request to the run.
+        // The trigger request's trace, begun in the API process (ASP.NET Core's span), continues into the silos through
+        // Orleans' activity propagation: the run's attempt and its action are spans of that same trace, sent by a silo.
         await Eventually.TrueAsync(async () =>
         {
             var triggerTraces = (await Run.Dashboard.SpansAsync("api"))
                 .Where(s => s.Name.Contains("trigger", StringComparison.Ordinal)).Select(s => s.TraceId).ToHashSet();
+            var siloSpansOfThoseTraces = new List<string>();
             foreach (var silo in AppHostCluster.Silos)
             {
-                if ((await Run.Dashboard.SpansAsync(silo)).Any(s => triggerTraces.Contains(s.TraceId)))
-                {
-                    return true;
-                }
+                siloSpansOfThoseTraces.AddRange((await Run.Dashboard.SpansAsync(silo)).Where(s => triggerTraces.Contains(s.TraceId)).Select(s => s.Name));
             }
-            return false;
-        }, "the trigger request's trace (a span of the api) to have spans from a silo");
+            return siloSpansOfThoseTraces.Contains("jobscheduler.attempt") && siloSpansOfThoseTraces.Contains("jobscheduler.action");
+        }, "the trigger request's trace (a span of the api) to hold the attempt and action spans of a silo");
     }
 }

@@ -16,7 +16,8 @@ public sealed class AppHostRun : IAsyncDisposable
     /// <summary>The name the app host gives the dashboard among its resources.</summary>
     private const string DashboardResource = "aspire-dashboard";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    // Four server processes, the dashboard and the orchestrator starting at once on 2 cores, maybe beside other test runs.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private AppHostRun(DistributedApplication app, HttpClient api, DashboardTelemetry dashboard) => (App, Api, Dashboard) = (app, api, dashboard);
 

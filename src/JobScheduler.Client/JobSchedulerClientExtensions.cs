@@ -18,6 +18,8 @@ public static class JobSchedulerClientExtensions
         services.Configure<JobSchedulerClientOptions>(o => configure?.Invoke(o));
         services.AddOrleansClient(client =>
         {
+            // The caller's trace (an SDK call made inside a span) continues into the cluster: a trigger's execution joins it.
+            client.AddActivityPropagation();
             if (options.Tls is { } tls)
             {
                 client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));

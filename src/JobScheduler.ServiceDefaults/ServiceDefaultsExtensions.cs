@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,15 @@ public static class ServiceDefaultsExtensions
 {
     /// <summary>The OpenTelemetry SDK's standard variable; its presence turns the OTLP exporter on.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>
+    /// <c>JobScheduler:Telemetry:OrleansMetrics</c>: also export Orleans' own meter (<c>orleans-*</c>: messaging,
+    /// activations, grain call latency). Off by default: it records several measurements per grain message.
+    /// </summary>
+    public const string OrleansMetricsKey = "JobScheduler:Telemetry:OrleansMetrics";
+
+    /// <summary>The OpenTelemetry SDK's sampler setting; when set it replaces <see cref="TraceRootSampler"/>.</summary>
+    public const string SamplerVariable = "OTEL_TRACES_SAMPLER";
 
     /// <summary>
     /// Adds OpenTelemetry (the scheduler's own ActivitySource and Meter, Orleans', ASP.NET Core's and HttpClient's) and
@@ -59,17 +69,32 @@ public static class ServiceDefaultsExtensions
             .ConfigureResource(resource => resource.AddService(
                 serviceName: builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : builder.Environment.ApplicationName,
                 serviceInstanceId: Environment.MachineName))
-            .WithMetrics(metrics => metrics
-                .AddMeter(TelemetryNames.Meter, TelemetryNames.OrleansMeter)
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation())
-            .WithTracing(tracing => tracing
-                .AddSource(TelemetryNames.ActivitySource, TelemetryNames.OrleansActivitySources)
-                .AddAspNetCoreInstrumentation(aspnet =>
-                    // Health probes every few seconds are noise in a trace view.
-                    aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation())
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddMeter(TelemetryNames.Meter)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation();
+                if (builder.Configuration.GetValue(OrleansMetricsKey, false))
+                {
+                    metrics.AddMeter(TelemetryNames.OrleansMeter);
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(TelemetryNames.ActivitySource, TelemetryNames.OrleansActivitySource)
+                    .AddAspNetCoreInstrumentation(aspnet =>
+                        // Health probes every few seconds are noise in a trace view.
+                        aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                    .AddHttpClientInstrumentation();
+                if (string.IsNullOrWhiteSpace(builder.Configuration[SamplerVariable]))
+                {
+                    // Traces start at a request or a fire; the standard OTEL_TRACES_SAMPLER replaces this when set.
+                    tracing.SetSampler(new ParentBasedSampler(new TraceRootSampler()));
+                }
+            })
             // Reads the endpoint, protocol (grpc by default; http/protobuf) and headers from the standard OTEL_EXPORTER_OTLP_*
             // settings, from the environment or any other configuration source.
             .UseOtlpExporter();

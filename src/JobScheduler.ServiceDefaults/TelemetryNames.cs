@@ -15,6 +15,11 @@ public static class TelemetryNames
     /// <summary>Orleans' meter (<c>orleans-*</c> instruments).</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 
-    /// <summary>Orleans' ActivitySources: grain calls (Application), runtime, lifecycle and storage.</summary>
-    public const string OrleansActivitySources = "Microsoft.Orleans.*";
+    /// <summary>
+    /// Orleans' grain-call spans (client and server of every call, joined across silos by its activity propagation).
+    /// Orleans' other sources (<c>Microsoft.Orleans.Runtime</c>, <c>.Lifecycle</c>, <c>.Storage</c>) are left out: an
+    /// activation and a storage write per execution step doubled the spans without saying more about a job (the
+    /// scheduler's storage metrics and its <c>persistence</c> stage cover the writes).
+    /// </summary>
+    public const string OrleansActivitySource = "Microsoft.Orleans.Application";
 }

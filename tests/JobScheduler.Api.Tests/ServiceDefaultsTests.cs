@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using JobScheduler.Grains.Hosting;
 using JobScheduler.ServiceDefaults;
 using JobScheduler.Testing;
@@ -27,6 +28,29 @@ public sealed class ServiceDefaultsTests
         Assert.Equal(HealthStatus.Healthy, health.Status);
         Assert.Contains("self", health.Entries.Keys);
         await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("jobscheduler.fire", ActivityKind.Internal, SamplingDecision.RecordAndSample)]
+    [InlineData(TraceRootSampler.AspNetCoreRequest, ActivityKind.Server, SamplingDecision.RecordAndSample)]
+    [InlineData("JobScheduler.IJobGrain/FireDue", ActivityKind.Client, SamplingDecision.Drop)]
+    [InlineData("JobScheduler.IJobGrain/FireDue", ActivityKind.Server, SamplingDecision.Drop)]
+    public void TraceRootSampler_StartsTracesAtRequestsAndSchedulerSpansOnly(string name, ActivityKind kind, SamplingDecision expected)
+    {
+        var parameters = new SamplingParameters(default, ActivityTraceId.CreateRandom(), name, kind);
+
+        Assert.Equal(expected, new TraceRootSampler().ShouldSample(parameters).Decision);
+    }
+
+    [Fact]
+    public void UnderItsParentBasedSampler_AGrainCallInsideARecordedTrace_IsRecorded()
+    {
+        var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+        var sampler = new ParentBasedSampler(new TraceRootSampler());
+
+        var decision = sampler.ShouldSample(new SamplingParameters(parent, parent.TraceId, "JobScheduler.IExecutionGrain/Start", ActivityKind.Server)).Decision;
+
+        Assert.Equal(SamplingDecision.RecordAndSample, decision);
     }
 
     [Fact]

@@ -88,8 +88,8 @@ public sealed class BrowserServer : IAsyncLifetime
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>A job owned by <paramref name="user"/>, run only when triggered, with the built-in <paramref name="handler"/>.</summary>
-    public Task PutManualJobAsync(string id, string user, string handler = "noop", string? payload = null) =>
+    /// <summary>A job owned by <paramref name="user"/>, run only when triggered, with the built-in <paramref name="handler"/> and its <paramref name="payload"/> (a JSON object).</summary>
+    public Task PutManualJobAsync(string id, string user, string handler = "noop", object? payload = null) =>
         SendAsync(HttpMethod.Put, $"/api/jobs/{id}",
             JsonSerializer.Serialize(new
             {

@@ -11,7 +11,7 @@ public sealed class DagFlowTests(BrowserServer server)
 {
     private const string FailingDag = """
         {"schedule":{"kind":"manual"},"steps":[
-          {"id":"extract","action":{"kind":"handler","handler":"sleep","payload":"{\"ms\":-1}"}},
+          {"id":"extract","action":{"kind":"handler","handler":"sleep","payload":{"ms":-1}}},
           {"id":"transform","dependsOn":["extract"],"action":{"kind":"handler","handler":"noop"}},
           {"id":"load","dependsOn":["transform"],"action":{"kind":"handler","handler":"noop"}},
           {"id":"audit","action":{"kind":"handler","handler":"noop"}}]}

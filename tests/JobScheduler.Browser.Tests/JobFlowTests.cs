@@ -69,7 +69,7 @@ public sealed class JobFlowTests(BrowserServer server)
     {
         const string user = "ui-canceller";
         await server.EnsureUserAsync(user, "operator");
-        await server.PutManualJobAsync("ui-long-sleep", user, "sleep", """{"ms":600000}""");
+        await server.PutManualJobAsync("ui-long-sleep", user, "sleep", new { ms = 600_000 });
         var execution = (await server.SendAsync(HttpMethod.Post, "/api/jobs/ui-long-sleep/trigger", user: user)).GetProperty("id").GetString()!;
         var page = await server.NewPageAsync();
         await BrowserServer.LogInAsync(page, user, TestLogin.UserPassword);

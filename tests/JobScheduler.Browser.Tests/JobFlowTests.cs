@@ -18,7 +18,6 @@ public sealed class JobFlowTests(BrowserServer server)
 
         await BrowserServer.LogInAsync(page, user, TestLogin.UserPassword);
         await Expect(page.GetByTestId("who")).ToHaveTextAsync("ui-operator (operator)");
-        await Screenshots.TakeAsync(page, "overview");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Jobs", Exact = true }).ClickAsync();
         var row = page.GetByTestId("job-row-ui-nightly-report");

@@ -79,6 +79,8 @@ public sealed class RoleTests(BrowserServer server)
         // The login set the dashboard's cookie.
         await page.GetByRole(AriaRole.Link, new() { Name = "Orleans" }).ClickAsync();
         await Expect(page).ToHaveTitleAsync("Orleans Dashboard");
+        await Expect(page.GetByText("Loading...")).ToBeHiddenAsync();
+        await Expect(page.GetByText("Silos").First).ToBeVisibleAsync();
         await Screenshots.TakeAsync(page, "orleans-dashboard");
         await page.Context.CloseAsync();
     }

@@ -13,7 +13,7 @@ public sealed class JobFlowTests(BrowserServer server)
     {
         const string user = "ui-operator";
         await server.EnsureUserAsync(user, "operator");
-        await server.PutManualJobAsync("ui-nightly-report", user);
+        await server.PutManualJobAsync("ui-nightly-report", user, "sleep", new { ms = 300 });
         var page = await server.NewPageAsync();
 
         await BrowserServer.LogInAsync(page, user, TestLogin.UserPassword);
@@ -32,6 +32,7 @@ public sealed class JobFlowTests(BrowserServer server)
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/executions/ui-nightly-report"));
         await Expect(page.GetByTestId("execution-state")).ToHaveTextAsync("succeeded");
         await Expect(page.GetByTestId("attempt-1")).ToContainTextAsync("succeeded");
+        await Expect(page.GetByTestId("output-tail")).ToHaveTextAsync("slept 300 ms");
         await Screenshots.TakeAsync(page, "execution");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "ui-nightly-report", Exact = true }).ClickAsync();

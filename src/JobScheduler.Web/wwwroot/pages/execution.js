@@ -44,7 +44,9 @@ export async function executionPage(main, id) {
             a.outcome ? badge(a.outcome) : badge('running'), String(a.exitCode ?? a.httpStatus ?? '—'), a.error ?? ''],
         }))));
     const last = e.attempts[e.attempts.length - 1];
-    output.textContent = last?.output ? `${last.outputTruncated ? '…\n' : ''}${last.output}` : '(no output yet)';
+    // The API records an attempt's output tail when the attempt ends; while one runs there is nothing to show yet.
+    output.textContent = last?.output ? `${last.outputTruncated ? '…\n' : ''}${last.output}`
+      : last && !last.finishedAt ? '(running: the output tail appears when the attempt ends)' : '(no output)';
     if (terminal(e.state) && timer) {
       clearInterval(timer);
       timer = null;

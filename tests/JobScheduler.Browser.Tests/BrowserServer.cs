@@ -56,6 +56,8 @@ public sealed class BrowserServer : IAsyncLifetime
         Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         Login = new TestLogin(Address);
 
+        // CI runs the test projects side by side on 2 cores: web-first assertions wait up to 15 s, not Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
     }
@@ -106,7 +108,7 @@ public sealed class BrowserServer : IAsyncLifetime
             BaseURL = Address.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -23,7 +23,7 @@ public sealed class OverviewTests(BrowserServer server)
 
         // Scheduled fires of the interval job have a lateness; the two failed triggers are counted. The page computes
         // once per visit, so it is reloaded until the executions have ended (.NET Playwright has no ToPass).
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             await page.ReloadAsync();

@@ -49,6 +49,8 @@ public sealed class BrowserServer : IAsyncLifetime
             "--Logging:LogLevel:Default=Warning",
             "--JobScheduler:Api:RateLimit:PermitsPerSecond=0",
             .. TestLogin.ServerArgs,
+            // Several tests log in as admin through the form within a minute; the per-user login limit (5) is RateLimit's test.
+            "--JobScheduler:Auth:LoginAttemptsPerUser=1000",
         ]);
         await _server.StartAsync();
         Address = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

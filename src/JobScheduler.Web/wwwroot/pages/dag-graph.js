@@ -25,7 +25,7 @@ export function dagGraph(steps, states, onSelect) {
   const width = PAD * 2 + columns.length * W + (columns.length - 1) * GX;
   const height = PAD * 2 + Math.max(...columns.map(c => c.length)) * (H + GY) - GY;
 
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-labelledby': 'graph-title', 'data-testid': 'dag-graph' },
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-labelledby': 'graph-title', 'data-testid': 'dag-graph' },
     s('title', { id: 'graph-title' }, 'The run\'s steps and their dependencies; the table below says the same.'),
     s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
       s('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }))));
@@ -40,7 +40,7 @@ export function dagGraph(steps, states, onSelect) {
   for (const step of steps) {
     const { x, y } = at.get(step.id);
     const state = states.get(step.id) ?? 'pending';
-    const node = s('g', { 'data-testid': `dag-step-${step.id}`, 'data-state': state, tabindex: 0, role: 'button', 'aria-label': `${step.id}: ${state}` },
+    const node = s('g', { 'data-testid': `dag-step-${step.id}`, 'data-state': state, tabindex: 0, role: 'button' },
       s('rect', { x, y, width: W, height: H, rx: 6, class: `n-${state}` }),
       s('text', { x: x + 8, y: y + 18 }, clip(step.id)),
       s('text', { x: x + 8, y: y + 35 }, state));

@@ -6,7 +6,7 @@
 //   cleanup  runs only when a step failed (condition anyFailed)
 //
 //   dotnet run --project src/JobScheduler.Server                        (in another terminal)
-//   dotnet run --project samples/DagEtl [host:port] [--fail]   (default 127.0.0.1:30000; --fail breaks a transform)
+//   JOBSCHEDULER_API_KEY=js_... dotnet run --project samples/DagEtl [host:port] [--fail]   (default 127.0.0.1:30000; --fail breaks a transform)
 using JobScheduler;
 using JobScheduler.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +19,12 @@ string[] tables = ["orders", "customers", "products"];
 var gateway = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "127.0.0.1:30000";
 var breakProducts = args.Contains("--fail");
 
+if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOBSCHEDULER_API_KEY")))
+{
+    Console.Error.WriteLine("Set JOBSCHEDULER_API_KEY to an API key (POST /api/auth/keys; README, \"Users, tokens and API keys\").");
+    return 2;
+}
+
 // One deadline for everything, so the sample never hangs on an unreachable or misconfigured server.
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 var ct = deadline.Token;
@@ -28,7 +34,8 @@ builder.Logging.ClearProviders(); // the sample reports problems itself; remove 
 builder.Services.AddJobSchedulerClient(options =>
 {
     options.Gateways = [gateway];
-    options.Owner = "dag-etl-sample";
+    // An API key (POST /api/auth/keys, README "Users, tokens and API keys"): what the sample creates is its user's.
+    options.ApiKey = Environment.GetEnvironmentVariable("JOBSCHEDULER_API_KEY");
 });
 using var host = builder.Build();
 

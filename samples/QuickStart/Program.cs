@@ -2,7 +2,7 @@
 // waits for their runs, prints them and deletes the jobs again.
 //
 //   dotnet run --project src/JobScheduler.Server        (in another terminal)
-//   dotnet run --project samples/QuickStart [host:port]   (default 127.0.0.1:30000, the server's gateway)
+//   JOBSCHEDULER_API_KEY=js_... dotnet run --project samples/QuickStart [host:port]   (default 127.0.0.1:30000, the server's gateway)
 using JobScheduler;
 using JobScheduler.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +15,12 @@ const string HandlerJob = "quickstart-sleep";
 
 var gateway = args.Length > 0 ? args[0] : "127.0.0.1:30000";
 
+if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOBSCHEDULER_API_KEY")))
+{
+    Console.Error.WriteLine("Set JOBSCHEDULER_API_KEY to an API key (POST /api/auth/keys; README, \"Users, tokens and API keys\").");
+    return 2;
+}
+
 // One deadline for everything, so the sample never hangs on an unreachable or misconfigured server.
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 var ct = deadline.Token;
@@ -24,7 +30,8 @@ builder.Logging.ClearProviders(); // the sample reports problems itself; remove 
 builder.Services.AddJobSchedulerClient(options =>
 {
     options.Gateways = [gateway];
-    options.Owner = "quickstart";
+    // An API key (POST /api/auth/keys, README "Users, tokens and API keys"): what the sample creates is its user's.
+    options.ApiKey = Environment.GetEnvironmentVariable("JOBSCHEDULER_API_KEY");
 });
 using var host = builder.Build();
 

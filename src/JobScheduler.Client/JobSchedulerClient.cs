@@ -5,19 +5,27 @@ namespace JobScheduler.Client;
 /// <summary>The SDK over the Orleans client; obtain it from DI after <c>AddJobSchedulerClient()</c>.</summary>
 public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSchedulerClientOptions> options, TimeProvider time) : IJobSchedulerClient
 {
+    /// <summary>What this client creates belongs to its API key's user: the silo sets the owner, whatever is sent here.</summary>
+    private const string OwnerOfKey = "";
+
     private readonly JobSchedulerClientOptions _options = options.Value;
 
     public async Task<JobInfo> ScheduleAsync(string id, JobSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var result = await Job(id).PutAsync(spec, _options.Owner, createOnly: false).WaitAsync(cancellationToken);
+        var result = await Job(id).PutAsync(spec, OwnerOfKey, createOnly: false).WaitAsync(cancellationToken);
+        if (result.NotFound)
+        {
+            // Another user's job: as if it did not exist, yet its id is taken.
+            throw new JobNotFoundException("job", id);
+        }
         return result.IsValid ? result.Job! : throw new JobValidationException(result.Errors);
     }
 
     public async Task<JobInfo> ScheduleAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var result = await Job(Guid.CreateVersion7().ToString("n")).PutAsync(spec, _options.Owner, createOnly: true).WaitAsync(cancellationToken);
+        var result = await Job(Guid.CreateVersion7().ToString("n")).PutAsync(spec, OwnerOfKey, createOnly: true).WaitAsync(cancellationToken);
         return result.IsValid ? result.Job! : throw new JobValidationException(result.Errors);
     }
 
@@ -36,7 +44,7 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
         var results = new List<JobBatchResult>(items.Count);
         foreach (var chunk in items.Chunk(JobBatch.MaxItems))
         {
-            var written = await cluster.GetGrain<IJobBatchGrain>(0).PutManyAsync(chunk, _options.Owner).WaitAsync(cancellationToken);
+            var written = await cluster.GetGrain<IJobBatchGrain>(0).PutManyAsync(chunk, OwnerOfKey).WaitAsync(cancellationToken);
             if (!written.IsValid)
             {
                 throw new JobValidationException(written.Errors);
@@ -102,7 +110,11 @@ public sealed class JobSchedulerClient(IClusterClient cluster, IOptions<JobSched
     public async Task<DagInfo> ScheduleDagAsync(string id, DagSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var result = await Dag(id).PutAsync(spec, _options.Owner, createOnly: false).WaitAsync(cancellationToken);
+        var result = await Dag(id).PutAsync(spec, OwnerOfKey, createOnly: false).WaitAsync(cancellationToken);
+        if (result.NotFound)
+        {
+            throw new JobNotFoundException("DAG", id);
+        }
         return result.IsValid ? result.Dag! : throw new JobValidationException("The DAG is not valid", result.Errors);
     }
 

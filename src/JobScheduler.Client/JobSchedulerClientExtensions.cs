@@ -18,6 +18,7 @@ public static class JobSchedulerClientExtensions
         services.Configure<JobSchedulerClientOptions>(o => configure?.Invoke(o));
         services.AddOrleansClient(client =>
         {
+            client.AddOutgoingGrainCallFilter<ApiKeyCallFilter>();
             if (options.Tls is { } tls)
             {
                 client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));

@@ -14,8 +14,13 @@ public sealed class JobSchedulerClientOptions
     /// <summary>Must match the silos' <c>Orleans:ServiceId</c>. Default <c>jobscheduler</c>.</summary>
     public string ServiceId { get; set; } = "jobscheduler";
 
-    /// <summary>Owner recorded on the jobs this client creates. Default <c>anonymous</c>.</summary>
-    public string Owner { get; set; } = "anonymous";
+    /// <summary>
+    /// The API key this client acts with (<c>js_…</c>, from <c>POST /api/auth/keys</c>), sent with every call and checked
+    /// by the silos: what the client creates belongs to the key's user, and it reaches only what that user may (their
+    /// own jobs, DAGs and runs; all of them for an admin). Required: a call without a valid key throws
+    /// <see cref="AccessDeniedException"/>. Sent in the clear unless <see cref="Tls"/> is set.
+    /// </summary>
+    public string? ApiKey { get; set; }
 
     /// <summary>Longest single wait of the long polls of <see cref="IJobSchedulerClient.WaitForCompletionAsync"/> and <see cref="IJobSchedulerClient.WaitForDagRunAsync"/>. Default 20 s (below Orleans' 30 s response timeout).</summary>
     public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(20);

@@ -1,17 +1,25 @@
 using System.Text.Json;
+using JobScheduler.Api.Auth;
+using JobScheduler.Core.Auth;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace JobScheduler.Server;
 
-/// <summary>Ready when a grain call round-trips through the silo.</summary>
-internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+/// <summary>
+/// Ready when a grain call round-trips through the silo. An API-only process is a client of the silos, so its probe
+/// says who it is like any client call: a viewer no user can be (user names have no colon), who owns nothing.
+/// </summary>
+internal sealed class ClusterHealthCheck(IGrainFactory grains, ClusterCallerTokens tokens, SigningKeys keys) : IHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private static readonly CallerPrincipal Probe = new("system:health", UserRole.Viewer);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
+            await keys.EnsureLoadedAsync(cancellationToken);
+            RequestContext.Set(CallerContextKeys.CallerToken, tokens.For(Probe));
             await grains.GetGrain<IJobQueryGrain>(0).QueryJobsAsync(new JobQuery { Limit = 1 }).WaitAsync(Timeout, cancellationToken);
             return HealthCheckResult.Healthy("The silo answers grain calls and reads its stored jobs.");
         }

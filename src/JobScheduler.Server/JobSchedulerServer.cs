@@ -90,6 +90,8 @@ public static class JobSchedulerServer
                     silo.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
                 }
                 silo.AddJobScheduler();
+                // Clients (the SDK, and the REST front door in its own process) must say who they act for, with a key or token.
+                silo.RequireClientAuthentication();
                 // Every silo feeds the Orleans dashboard (/orleans on the API, admins only; docs/ui.md).
                 silo.AddDashboard();
                 // The key ring of action secrets is plain XML in the database unless a certificate encrypts it.
@@ -103,7 +105,7 @@ public static class JobSchedulerServer
         builder.Services.AddJobSchedulerWebUi();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClusterExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemesTransformer>());
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddHostedService<StartupBanner>();
 

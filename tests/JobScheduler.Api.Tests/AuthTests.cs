@@ -150,6 +150,19 @@ public sealed class AuthTests(CommandsDisabledServer server) : IClassFixture<Com
         Assert.Equal(HttpStatusCode.OK, (await _anonymous.GetAsync("/openapi/v1.json")).StatusCode);
     }
 
+    [Fact]
+    public async Task OpenApiDocument_SaysEveryOperationTakesABearerTokenOrAnApiKey()
+    {
+        var document = await (await _anonymous.GetAsync("/openapi/v1.json")).JsonAsync();
+
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.Equal("header", schemes.GetProperty("apiKey").GetProperty("in").GetString());
+        Assert.Equal("X-Api-Key", schemes.GetProperty("apiKey").GetProperty("name").GetString());
+        var alternatives = document.GetProperty("security").EnumerateArray().Select(r => r.EnumerateObject().Single().Name).ToArray();
+        Assert.Equal(["bearer", "apiKey"], alternatives);
+    }
+
     private async Task<HttpResponseMessage> WithKeyAsync(string key, HttpMethod method, string path, string? json = null)
     {
         var request = new HttpRequestMessage(method, path);

@@ -1,3 +1,4 @@
+using JobScheduler.Testing;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -160,7 +161,7 @@ public sealed class BatchTests(CommandsEnabledServer server) : IClassFixture<Com
             Assert.True(results[i].IsStored, $"item {i}: {string.Join("; ", results[i].Errors)}");
             Assert.True(results[i].Created);
             Assert.Equal(results[i].Id, results[i].Job!.Id);
-            Assert.Equal("sdk-user", results[i].Job!.Owner);
+            Assert.Equal(TestLogin.Admin, results[i].Job!.Owner);
             if (i != 5)
             {
                 Assert.Equal($"m-{run}-{i}", results[i].Id);

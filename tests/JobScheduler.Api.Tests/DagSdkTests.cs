@@ -1,3 +1,4 @@
+using JobScheduler.Testing;
 using JobScheduler.Client;
 
 namespace JobScheduler.Api.Tests;
@@ -21,7 +22,7 @@ public sealed class DagSdkTests(CommandsEnabledServer server) : IClassFixture<Co
             Step("a", ActionSpec.RunHandler("sleep", new { ms = 20 })),
             Step("b", ActionSpec.RunHandler("sleep", new { ms = 20 }), "a"),
             Step("c", ActionSpec.RunHandler("noop"), "b")));
-        Assert.Equal("sdk-user", dag.Owner);
+        Assert.Equal(TestLogin.Admin, dag.Owner);
 
         var started = await Sdk.TriggerDagAsync(dag.Id);
         var run = await Sdk.WaitForDagRunAsync(started.Id, Patience);
@@ -169,7 +170,7 @@ public sealed class DagSdkTests(CommandsEnabledServer server) : IClassFixture<Co
             Tags = new() { ["team"] = "sdk" },
         });
 
-        var mine = await Sdk.ListDagsAsync(new DagQuery { Owner = "sdk-user", Tag = "team:sdk" });
+        var mine = await Sdk.ListDagsAsync(new DagQuery { Owner = TestLogin.Admin, Tag = "team:sdk" });
         var paused = await Sdk.PauseDagAsync("sdk-dag-listed");
         var resumed = await Sdk.ResumeDagAsync("sdk-dag-listed");
 

@@ -1,3 +1,4 @@
+using JobScheduler.Testing;
 using JobScheduler.Client;
 
 namespace JobScheduler.Api.Tests;
@@ -15,7 +16,7 @@ public sealed class SdkTests(CommandsEnabledServer server) : IClassFixture<Comma
             Schedule = ScheduleSpec.Manual(),
             Action = ActionSpec.RunHandler("sleep", new { ms = 50 }),
         });
-        Assert.Equal("sdk-user", job.Owner);
+        Assert.Equal(TestLogin.Admin, job.Owner);
 
         var executionId = await Sdk.TriggerAsync(job.Id);
         var done = await Sdk.WaitForCompletionAsync(executionId);

@@ -30,6 +30,15 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>
+    /// The user <see cref="Sdk"/> acts as, with an API key of theirs: admin, so that tests may create through REST and
+    /// watch through the SDK. SdkAccessTests checks what other users' keys may do.
+    /// </summary>
+    public const string SdkUser = TestLogin.Admin;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>An SDK client connected through the gateway as <see cref="SdkUser"/>.</summary>
     public IJobSchedulerClient Sdk { get; private set; } = null!;
 
     public int SiloPort { get; } = LoopbackPorts.Free();
@@ -59,15 +68,23 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
         Http = TestLogin.Client(new Uri(address));
         Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
+        BaseAddress = new Uri(address);
+        _sdkHost = await SdkHostAsync(await TestLogin.ApiKeyAsync(BaseAddress, SdkUser));
+        Sdk = _sdkHost.Services.GetRequiredService<IJobSchedulerClient>();
+    }
+
+    /// <summary>A started host with an SDK client through the gateway that sends <paramref name="apiKey"/> (none when null); the caller disposes it.</summary>
+    public async Task<IHost> SdkHostAsync(string? apiKey)
+    {
         var sdk = Host.CreateApplicationBuilder();
         sdk.Services.AddJobSchedulerClient(options =>
         {
             options.Gateways = [$"127.0.0.1:{GatewayPort}"];
-            options.Owner = "sdk-user";
+            options.ApiKey = apiKey;
         });
-        _sdkHost = sdk.Build();
-        await _sdkHost.StartAsync();
-        Sdk = _sdkHost.Services.GetRequiredService<IJobSchedulerClient>();
+        var host = sdk.Build();
+        await host.StartAsync();
+        return host;
     }
 
     public async Task DisposeAsync()

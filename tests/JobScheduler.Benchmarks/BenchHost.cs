@@ -77,7 +77,13 @@ internal sealed class BenchHost : IAsyncDisposable
 
         var clientBuilder = Host.CreateApplicationBuilder();
         clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
-        clientBuilder.Services.AddJobSchedulerClient(o => o.Gateways = [$"127.0.0.1:{gatewayPort}"]);
+        // The SDK acts as an operator of its own, with an API key as any client must.
+        var apiKey = await TestLogin.ApiKeyAsync(new Uri(address), "bench");
+        clientBuilder.Services.AddJobSchedulerClient(o =>
+        {
+            o.Gateways = [$"127.0.0.1:{gatewayPort}"];
+            o.ApiKey = apiKey;
+        });
         var clientHost = clientBuilder.Build();
         await clientHost.StartAsync();
         return new BenchHost(server, clientHost, http, serverStart);

@@ -82,6 +82,7 @@ public sealed class ClusterTlsTests(ClusterTlsTests.TlsCluster cluster) : IClass
         builder.Services.AddJobSchedulerClient(o =>
         {
             o.Gateways = cluster.Gateways;
+            o.ApiKey = cluster.ApiKey;
             configure(o);
         });
         if (!retryConnecting)
@@ -120,7 +121,8 @@ public sealed class ClusterTlsTests(ClusterTlsTests.TlsCluster cluster) : IClass
             var siloCertificate = Certificates.Issue(SiloHost);
             for (var i = 0; i < 2; i++)
             {
-                _silos.Add(ServerProcess.OnPostgres(_database.ConnectionString, "--JobScheduler:Role=Silo",
+                // The first serves the REST API too, where the SDK's API key comes from.
+                _silos.Add(ServerProcess.OnPostgres(_database.ConnectionString, i == 0 ? "--JobScheduler:Role=All" : "--JobScheduler:Role=Silo",
                     $"--Orleans:Tls:CertificatePath={siloCertificate}",
                     $"--Orleans:Tls:CertificatePassword={TestCertificates.Password}",
                     $"--Orleans:Tls:TrustedCertificatePath={Certificates.AuthorityPemPath}"));
@@ -134,7 +136,11 @@ public sealed class ClusterTlsTests(ClusterTlsTests.TlsCluster cluster) : IClass
             {
                 await Task.Delay(200, timeout.Token);
             }
+            ApiKey = await TestLogin.ApiKeyAsync(new Uri($"http://127.0.0.1:{_silos[0].HttpPort}"), "tls-client", cancellationToken: timeout.Token);
         }
+
+        /// <summary>An operator's API key for the SDK clients.</summary>
+        public string ApiKey { get; private set; } = "";
 
         public Task<long> ActiveSilosAsync() => _database.ScalarAsync("SELECT count(*) FROM orleansmembershiptable WHERE status = 3");
 

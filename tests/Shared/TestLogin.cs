@@ -37,6 +37,8 @@ public sealed class TestLogin(Uri baseAddress) : DelegatingHandler(new SocketsHt
         "--JobScheduler:Auth:LoginAttemptsPerAddress=100000",
     ];
 
+    private static readonly ConcurrentDictionary<Uri, TestLogin> KeyMakers = new();
+
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset ExpiresAt)> _tokens = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HttpClient _auth = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -74,6 +76,27 @@ public sealed class TestLogin(Uri baseAddress) : DelegatingHandler(new SocketsHt
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// A new API key of <paramref name="user"/> (created with <paramref name="role"/> when it does not exist), for an SDK
+    /// client: what the client creates belongs to that user.
+    /// </summary>
+    public static async Task<string> ApiKeyAsync(Uri baseAddress, string user, string role = "operator", CancellationToken cancellationToken = default)
+    {
+        // One login per server: its tokens are reused, as logins per user are throttled.
+        var login = KeyMakers.GetOrAdd(baseAddress, address => new TestLogin(address));
+        var token = await login.TokenAsync(user, role, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/keys") { Content = JsonContent.Create(new { name = "sdk" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await login._auth.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Creating an API key for {user} answered {(int)response.StatusCode}: {text}");
+        }
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.GetProperty("key").GetString()!;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

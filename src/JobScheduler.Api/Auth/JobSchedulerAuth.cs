@@ -30,6 +30,8 @@ public static class JobSchedulerAuth
         services.TryAddSingleton<UserAccounts>();
         services.TryAddSingleton<ApiKeys>();
         services.TryAddSingleton<LoginThrottle>();
+        services.TryAddSingleton<ClusterCallerTokens>();
+        services.TryAddSingleton<ICallerAuthenticator, CallerAuthenticator>();
         services.AddHostedService<AuthStartup>();
         services.AddHostedService<ApiKeyUsageFlusher>();
 
@@ -53,9 +55,23 @@ public static class JobSchedulerAuth
         return services;
     }
 
-    /// <summary>Authentication then authorization; call after routing and before the endpoints run.</summary>
+    /// <summary>
+    /// Authentication then authorization; call after routing and before the endpoints run. The grain calls an
+    /// authenticated request makes then carry a cluster token for its user (<see cref="ClusterCallerTokens"/>), which
+    /// the silos check: ownership and roles hold in the grains as they do here.
+    /// </summary>
     public static IApplicationBuilder UseJobSchedulerAuth(this IApplicationBuilder app) =>
-        app.UseAuthentication().UseAuthorization();
+        app.UseAuthentication().UseAuthorization().Use(async (context, next) =>
+        {
+            // Set inside this async step, the entry lives as long as the request's flow and never leaks to another.
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                var caller = Caller.Of(context.User);
+                var tokens = context.RequestServices.GetRequiredService<ClusterCallerTokens>();
+                Orleans.Runtime.RequestContext.Set(CallerContextKeys.CallerToken, tokens.For(new CallerPrincipal(caller.Name, caller.Role)));
+            }
+            await next(context);
+        });
 
     /// <summary>
     /// A valid signature is not enough: the user must still exist with the security stamp the token carries (deleting

@@ -18,6 +18,15 @@ public sealed class SigningKeys(IOptions<AuthOptions> options, IUserStore store)
     /// <summary>The key; throws before start-up loaded it.</summary>
     public SymmetricSecurityKey Current => _key ?? throw new InvalidOperationException("The token signing key is not loaded yet.");
 
+    /// <summary>Loads the key unless start-up has (a silo may be asked to check a token before that step ran).</summary>
+    public async ValueTask EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (_key is null)
+        {
+            await LoadAsync(cancellationToken);
+        }
+    }
+
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         var secret = options.Value.SigningKey

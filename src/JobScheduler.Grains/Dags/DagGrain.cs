@@ -1,3 +1,4 @@
+using JobScheduler.Grains.Security;
 using JobScheduler.Core;
 using JobScheduler.Core.Dags;
 using JobScheduler.Core.Jobs;
@@ -27,7 +28,7 @@ public sealed partial class DagGrain(
     SecretProtector secrets,
     IDagCatalog catalog,
     IOptionsMonitor<JobSchedulerOptions> options,
-    ILogger<DagGrain> logger) : Grain, IDagGrain
+    ILogger<DagGrain> logger) : Grain, IDagGrain, IOwnedGrain
 {
     private static readonly TimeSpan FireRetryDelay = TimeSpan.FromSeconds(1);
 
@@ -39,6 +40,8 @@ public sealed partial class DagGrain(
 
     /// <summary>The DAG as answers show it: secret values masked (the state keeps them encrypted).</summary>
     private DagInfo? Shown => Dag is { } dag ? ActionSecrets.Redact(dag) : null;
+
+    string? IOwnedGrain.Owner => Dag?.Owner;
 
     private string DagId => this.GetPrimaryKeyString();
 

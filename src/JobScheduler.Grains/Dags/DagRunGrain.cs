@@ -1,3 +1,4 @@
+using JobScheduler.Grains.Security;
 using JobScheduler.Core.Dags;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Hosting;
@@ -18,7 +19,7 @@ public sealed partial class DagRunGrain(
     [PersistentState(StateNames.DagRun, StateNames.Provider)] IPersistentState<DagRunGrainState> state,
     SchedulerClock clock,
     TimeProvider time,
-    ILogger<DagRunGrain> logger) : Grain, IDagRunGrain
+    ILogger<DagRunGrain> logger) : Grain, IDagRunGrain, IOwnedGrain
 {
     private TaskCompletionSource<DagRunInfo> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DagRunProgress? _progress;
@@ -28,6 +29,8 @@ public sealed partial class DagRunGrain(
     private GuardedTurns? _turns;
 
     private DagRunInfo? Run => state.State.Run;
+
+    string? IOwnedGrain.Owner => Run?.Owner;
 
     private string RunId => this.GetPrimaryKeyString();
 

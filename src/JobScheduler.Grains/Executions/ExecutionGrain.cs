@@ -1,3 +1,4 @@
+using JobScheduler.Grains.Security;
 using System.Diagnostics;
 using JobScheduler.Core.Executions;
 using JobScheduler.Core.Storage;
@@ -26,7 +27,7 @@ public sealed partial class ExecutionGrain(
     ActionRunner actions,
     TimeProvider time,
     RandomSource random,
-    ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain, IPlacementListener
+    ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain, IPlacementListener, IOwnedGrain
 {
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(15);
@@ -41,6 +42,8 @@ public sealed partial class ExecutionGrain(
     private IGrainTimer? _keepAlive;
 
     private ExecutionInfo? Info => state.State.Info;
+
+    string? IOwnedGrain.Owner => Info?.Owner;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

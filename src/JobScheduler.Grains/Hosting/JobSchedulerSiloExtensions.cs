@@ -3,6 +3,7 @@ using JobScheduler.Core.Auth;
 using JobScheduler.Core.Storage;
 using JobScheduler.Grains.Actions;
 using JobScheduler.Grains.Nodes;
+using JobScheduler.Grains.Security;
 using JobScheduler.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,22 @@ public static class JobSchedulerSiloExtensions
     public static ISiloBuilder AddJobScheduler(this ISiloBuilder builder, Action<JobSchedulerOptions>? configure = null)
     {
         builder.Services.AddJobScheduler(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Makes clients prove who they act for: every client call to the scheduler's grains needs an API key (the SDK) or a
+    /// token the REST front door minted, checked by the <see cref="ICallerAuthenticator"/> the host registers (the API's),
+    /// and holds only the caller's role and resources (<see cref="ClientCallGuard"/>). The server always adds it.
+    /// </summary>
+    public static ISiloBuilder RequireClientAuthentication(this ISiloBuilder builder)
+    {
+        // First in line, so that a refused call touches nothing.
+        if (!builder.Services.Any(d => d.ImplementationType == typeof(ClientCallGuard)))
+        {
+            builder.Services.TryAddSingleton<SdkAudit>();
+            builder.Services.Insert(0, ServiceDescriptor.Singleton<IIncomingGrainCallFilter, ClientCallGuard>());
+        }
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using JobScheduler.Grains.Security;
 using System.Diagnostics;
 using JobScheduler.Core;
 using JobScheduler.Core.Dags;
@@ -28,7 +29,7 @@ public sealed partial class JobGrain(
     SecretProtector secrets,
     IJobCatalog catalog,
     IOptionsMonitor<JobSchedulerOptions> options,
-    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
+    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable, IOwnedGrain
 {
     private static readonly TimeSpan FireRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan IdleAfterSave = TimeSpan.FromMinutes(10);
@@ -41,6 +42,8 @@ public sealed partial class JobGrain(
 
     /// <summary>The job as answers show it: secret values masked (the state keeps them encrypted).</summary>
     private JobInfo? Shown => Job is { } job ? ActionSecrets.Redact(job) : null;
+
+    string? IOwnedGrain.Owner => Job?.Owner;
 
     private string JobId => this.GetPrimaryKeyString();
 

@@ -20,6 +20,7 @@ public static class AuthApi
         group.MapPost("/token", CreateToken).WithName("CreateToken").AllowAnonymous()
             .WithSummary("Log in with a username and password for a short-lived bearer token; attempts are limited per address and username (429).")
             .Accepts<TokenRequest>("application/json");
+        group.MapGet("/me", GetMe).WithName("GetMe").WithSummary("The caller's username and role (the web UI shows or hides its buttons by it).");
         group.MapPost("/keys", CreateApiKey).WithName("CreateApiKey").Audited("key.create", createdResource: v => (v as ApiKeyCreated)?.Id)
             .WithSummary("Create an API key for the caller; the key is in this answer only.").Accepts<ApiKeyRequest>("application/json");
         group.MapGet("/keys", ListApiKeys).WithName("ListApiKeys").WithSummary("The caller's API keys with their last use (never the secret).");
@@ -62,6 +63,8 @@ public static class AuthApi
         }
         return TypedResults.Ok(issuer.Issue(user));
     }
+
+    public static Ok<Me> GetMe(ClaimsPrincipal principal) => TypedResults.Ok(Me.Of(Caller.Of(principal)));
 
     public static async Task<Results<Created<ApiKeyCreated>, ProblemHttpResult>> CreateApiKey(HttpRequest request, ClaimsPrincipal principal, ApiKeys keys)
     {

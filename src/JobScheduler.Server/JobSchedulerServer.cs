@@ -7,8 +7,10 @@ using JobScheduler.Grains.Nodes;
 using JobScheduler.Persistence.Postgres;
 using JobScheduler.Persistence.Sqlite;
 using JobScheduler.ServiceDefaults;
+using JobScheduler.Web.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace JobScheduler.Server;
 
@@ -57,6 +59,8 @@ public static class JobSchedulerServer
                 {
                     client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
                 }
+                // The Orleans dashboard served here (/orleans) reads the silos through this client.
+                client.AddDashboard();
             });
         }
         else
@@ -95,6 +99,8 @@ public static class JobSchedulerServer
                 silo.RequireClientAuthentication();
                 // Grain calls carry the caller's trace (W3C trace context), so one execution is one trace.
                 silo.AddActivityPropagation();
+                // Every silo feeds the Orleans dashboard (/orleans on the API, admins only; docs/ui.md).
+                silo.AddDashboard();
                 // The key ring of action secrets is plain XML in the database unless a certificate encrypts it.
                 silo.ProtectSecretKeysWithCertificate(builder.Configuration.GetSection(SecretKeyOptions.Section).Get<SecretKeyOptions>() ?? new());
                 configureSilo?.Invoke(silo);
@@ -103,6 +109,7 @@ public static class JobSchedulerServer
 
         builder.Services.ConfigureHttpJsonOptions(json => JobSchedulerJson.Configure(json.SerializerOptions));
         builder.Services.AddJobSchedulerApi();
+        builder.Services.AddJobSchedulerWebUi();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClusterExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemesTransformer>());
@@ -122,6 +129,9 @@ public static class JobSchedulerServer
         {
             app.MapOpenApi().AllowAnonymous().DisableRateLimiting();
             app.MapJobSchedulerApi();
+            // The web UI at / and the Orleans dashboard at /orleans (docs/ui.md).
+            app.MapJobSchedulerWebUi();
+            app.MapJobSchedulerDashboard();
         }
         return app;
     }

@@ -81,6 +81,9 @@ public sealed class AccessMatrixTests(CommandsDisabledServer server) : IClassFix
         new("GET", "/api/auth/keys", null, 200, 200, 200, 200),
         new("POST", "/api/auth/keys", """{"name":"matrix"}""", 201, 201, 201, 201),
         new("DELETE", "/api/auth/keys/absent", null, 404, 404, 404, 404),
+        new("GET", "/api/auth/me", null, 200, 200, 200, 200),
+        // The web UI's browser session (the Orleans dashboard's cookie): any person's bearer token buys one.
+        new("POST", "/ui/session", null, 204, 204, 204, 204),
     ];
 
     [Fact]

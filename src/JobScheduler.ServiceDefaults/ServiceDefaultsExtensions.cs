@@ -66,9 +66,12 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.Services.AddOpenTelemetry()
+            // The instance id an orchestrator gives (Aspire sets service.instance.id in OTEL_RESOURCE_ATTRIBUTES, and its
+            // dashboard ties telemetry to a resource by it) is kept; without one, each process gets a fresh one, so
+            // several silos on one machine stay apart.
             .ConfigureResource(resource => resource.AddService(
                 serviceName: builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : builder.Environment.ApplicationName,
-                serviceInstanceId: Environment.MachineName))
+                autoGenerateServiceInstanceId: builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.instance.id=", StringComparison.Ordinal) != true))
             .WithMetrics(metrics =>
             {
                 metrics

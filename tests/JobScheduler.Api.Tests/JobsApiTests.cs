@@ -229,6 +229,43 @@ public sealed class JobsApiTests(CommandsEnabledServer server) : IClassFixture<C
         Assert.True(attempt.Duration < TimeSpan.FromSeconds(10));
     }
 
+    [Theory]
+    [InlineData("live-tail", "")]
+    // Reserving resources puts the attempt behind its runner grain: the output is read from there.
+    [InlineData("live-tail-reserved", "\"resources\":{\"cpuMillis\":100},")]
+    public async Task RunningCommand_ShowsItsOutputSoFar_WithSecretsMasked_BeforeItEnds(string id, string resources)
+    {
+        var body = """
+            {"schedule":{"kind":"manual"},RESOURCES
+             "action":{"kind":"command","command":"bash","args":["-c","echo first line; echo token=$TOKEN; sleep 30; echo never"],
+                       "secrets":{"TOKEN":"live-secret-value"}}}
+            """.Replace("RESOURCES", resources, StringComparison.Ordinal);
+        await Http.SendJsonAsync(HttpMethod.Put, $"/api/jobs/{id}", body);
+        var executionId = (await (await Http.SendJsonAsync(HttpMethod.Post, $"/api/jobs/{id}/trigger", null)).JsonAsync()).GetProperty("id").GetString()!;
+
+        // Polled as a page would: the attempt is still running, yet its output so far is there.
+        JsonElement attempt = default;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(20);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var execution = await (await Http.GetAsync($"/api/executions/{executionId}")).JsonAsync();
+            attempt = execution.GetProperty("attempts").EnumerateArray().LastOrDefault();
+            if (attempt.ValueKind == JsonValueKind.Object && attempt.TryGetProperty("output", out var output) && output.GetString()?.Contains("token=") == true)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        var text = attempt.GetProperty("output").GetString()!;
+        Assert.Equal("first line\ntoken=***\n", text);
+        Assert.False(attempt.TryGetProperty("finishedAt", out var finished) && finished.ValueKind != JsonValueKind.Null, "the attempt has ended");
+
+        await Http.SendJsonAsync(HttpMethod.Post, $"/api/executions/{executionId}/cancel", null);
+        var done = await server.Sdk.WaitForCompletionAsync(executionId);
+        Assert.Equal(ExecutionState.Cancelled, done.State);
+        Assert.DoesNotContain("live-secret-value", done.Attempts.Single().Output ?? "", StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cancel_StopsARunningCommand_AndNoRetryFollows()
     {

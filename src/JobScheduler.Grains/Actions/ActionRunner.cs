@@ -104,16 +104,19 @@ public sealed class ActionRunner(
     SchedulerClock clock,
     IOptionsMonitor<JobSchedulerOptions> options)
 {
-    public async Task<ActionResult> RunAsync(AttemptRequest request, CancellationToken cancel)
+    /// <param name="request">The attempt: its action (secrets still sealed), timeout and inputs.</param>
+    /// <param name="cancel">The user's cancel (the timeout is the request's own).</param>
+    /// <param name="live">Where the output so far can be read while the action runs (masked like the result's).</param>
+    public async Task<ActionResult> RunAsync(AttemptRequest request, CancellationToken cancel, LiveOutput? live = null)
     {
         // Current while the action runs: an http action's request carries it as traceparent, a command gets TRACEPARENT.
         using var span = SchedulerTracing.StartAction(request.TraceParent, request.ExecutionId, request.Attempt, request.Action.Kind?.ToString() ?? "unknown");
-        var result = await RunCoreAsync(request, cancel);
+        var result = await RunCoreAsync(request, cancel, live);
         SchedulerTracing.SetOutcome(span, result.Outcome);
         return result;
     }
 
-    private async Task<ActionResult> RunCoreAsync(AttemptRequest request, CancellationToken cancel)
+    private async Task<ActionResult> RunCoreAsync(AttemptRequest request, CancellationToken cancel, LiveOutput? live)
     {
         IReadOnlyList<string> secretValues;
         try
@@ -131,6 +134,7 @@ public sealed class ActionRunner(
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token);
         var output = new OutputTail(options.CurrentValue.MaxOutputChars);
+        live?.Attach(() => mask.Apply(output.ToString(), output.Truncated) ?? "");
         ActionResult result;
         try
         {

@@ -21,6 +21,7 @@ internal sealed partial class AttemptLink(
 {
     private static readonly TimeSpan RunnerWaitSlice = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RunnerRetryDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan PeekWait = TimeSpan.FromSeconds(1);
 
     private IAttemptRunnerGrain? _runner;
     private LiveAttempt? _localAttempt;
@@ -82,6 +83,31 @@ internal sealed partial class AttemptLink(
         }
     }
 
+    /// <summary>
+    /// <paramref name="info"/> with its running attempt's output so far (secrets masked), read from the node that runs
+    /// it; as it is when no attempt runs, or the node does not answer within a second. Not stored: the attempt's output
+    /// is written once, when it ends.
+    /// </summary>
+    public async Task<ExecutionInfo> WithLiveOutputAsync(ExecutionInfo info)
+    {
+        if (info.IsTerminal || info.Attempts is not [.., { FinishedAt: null } running])
+        {
+            return info;
+        }
+        string? output;
+        try
+        {
+            output = _localAttempt is { } local ? local.Output.Read()
+                : _runner is { } runner ? await runner.PeekOutputAsync().WaitAsync(PeekWait, time)
+                : null;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            return info;
+        }
+        return string.IsNullOrEmpty(output) ? info : info with { Attempts = [.. info.Attempts[..^1], running with { Output = output }] };
+    }
+
     /// <summary>Cancels the attempt that runs now, if any (its result then says cancelled).</summary>
     public async Task CancelAsync()
     {
@@ -100,7 +126,7 @@ internal sealed partial class AttemptLink(
     {
         var key = AttemptRunnerGrain.KeyOf(request.ExecutionId, request.Attempt, localNode.Id);
         var live = start
-            ? localNode.StartOrGet(key, new RunningAttempt(request.ExecutionId, request.Attempt, 0, 0), cancellationToken => actions.RunAsync(request, cancellationToken))
+            ? localNode.StartOrGet(key, new RunningAttempt(request.ExecutionId, request.Attempt, 0, 0), (cancellationToken, output) => actions.RunAsync(request, cancellationToken, output))
             : localNode.Find(key);
         if (live is null)
         {

@@ -18,6 +18,10 @@ public interface IAttemptRunnerGrain : IGrainWithStringKey
     /// <summary>Waits up to <paramref name="maxWait"/> for the result.</summary>
     [Alias("Wait"), AlwaysInterleave]
     Task<RunnerStatus> WaitAsync(TimeSpan maxWait);
+
+    /// <summary>The attempt's output so far (secrets masked); null when it is not running here.</summary>
+    [Alias("PeekOutput"), AlwaysInterleave]
+    Task<string?> PeekOutputAsync();
 }
 
 /// <summary>What a runner knows of its attempt: nothing (it never started here), running, or finished.</summary>
@@ -40,7 +44,7 @@ public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node, Time
     public Task StartAsync(AttemptRequest request)
     {
         node.StartOrGet(Key, new RunningAttempt(request.ExecutionId, request.Attempt, request.CpuMillis, request.MemoryMb),
-            cancellationToken => runner.RunAsync(request, cancellationToken));
+            (cancellationToken, output) => runner.RunAsync(request, cancellationToken, output));
         return Task.CompletedTask;
     }
 
@@ -51,6 +55,8 @@ public sealed class AttemptRunnerGrain(ActionRunner runner, LocalNode node, Time
             await live.Cancel.CancelAsync();
         }
     }
+
+    public Task<string?> PeekOutputAsync() => Task.FromResult(node.Find(Key) is { Completion.IsCompleted: false } live ? live.Output.Read() : null);
 
     public async Task<RunnerStatus> WaitAsync(TimeSpan maxWait)
     {

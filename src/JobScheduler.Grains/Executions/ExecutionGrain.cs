@@ -115,8 +115,10 @@ public sealed partial class ExecutionGrain(
             // A finished execution's row may since have been dropped by retention or its job's delete (which do not
             // go through this grain): the row is the truth.
             await state.ReadStateAsync();
+            return Info;
         }
-        return Info;
+        // A running attempt's output so far, from its node.
+        return Info is { } running ? await _link.WithLiveOutputAsync(running) : null;
     }
 
     public async Task<ExecutionInfo?> CancelAsync()

@@ -42,13 +42,14 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
     /// in the runner's activation, so that any activation of the runner on this node (after a grain directory
     /// change, say) finds the attempt that really runs, and a late caller still gets the result.
     /// </summary>
-    public LiveAttempt StartOrGet(string key, RunningAttempt attempt, Func<CancellationToken, Task<Actions.ActionResult>> run)
+    public LiveAttempt StartOrGet(string key, RunningAttempt attempt, Func<CancellationToken, Actions.LiveOutput, Task<Actions.ActionResult>> run)
     {
         Purge();
         return _attempts.GetOrAdd(key, _ =>
         {
             var cancel = new CancellationTokenSource();
-            return new LiveAttempt(attempt, Task.Run(() => run(cancel.Token)), cancel, time);
+            var output = new Actions.LiveOutput();
+            return new LiveAttempt(attempt, Task.Run(() => run(cancel.Token, output)), cancel, output, time);
         });
     }
 
@@ -138,10 +139,11 @@ public sealed class LocalNode(ILocalSiloDetails silo, IOptions<NodeOptions> opti
 /// <summary>An attempt started on this node: what it reserved, its outcome when done, and how to cancel it.</summary>
 public sealed class LiveAttempt
 {
-    public LiveAttempt(RunningAttempt attempt, Task<Actions.ActionResult> completion, CancellationTokenSource cancel, TimeProvider time)
+    public LiveAttempt(RunningAttempt attempt, Task<Actions.ActionResult> completion, CancellationTokenSource cancel, Actions.LiveOutput output, TimeProvider time)
     {
         Attempt = attempt;
         Cancel = cancel;
+        Output = output;
         Completion = completion.ContinueWith(t =>
         {
             FinishedAt = time.GetUtcNow();
@@ -154,6 +156,9 @@ public sealed class LiveAttempt
     public Task<Actions.ActionResult> Completion { get; }
 
     public CancellationTokenSource Cancel { get; }
+
+    /// <summary>The output so far, while it runs.</summary>
+    public Actions.LiveOutput Output { get; }
 
     public DateTimeOffset? FinishedAt { get; private set; }
 

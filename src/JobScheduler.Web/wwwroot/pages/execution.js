@@ -44,9 +44,10 @@ export async function executionPage(main, id) {
             a.outcome ? badge(a.outcome) : badge('running'), String(a.exitCode ?? a.httpStatus ?? '—'), a.error ?? ''],
         }))));
     const last = e.attempts[e.attempts.length - 1];
-    // The API records an attempt's output tail when the attempt ends; while one runs there is nothing to show yet.
+    // While an attempt runs, the API answers with its output so far (read from the node that runs it), so each poll
+    // shows the tail growing; the tail is recorded for good when the attempt ends.
     output.textContent = last?.output ? `${last.outputTruncated ? '…\n' : ''}${last.output}`
-      : last && !last.finishedAt ? '(running: the output tail appears when the attempt ends)' : '(no output)';
+      : last && !last.finishedAt ? '(running: no output yet)' : '(no output)';
     if (terminal(e.state) && timer) {
       clearInterval(timer);
       timer = null;

@@ -56,7 +56,7 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
         {
             throw new InvalidOperationException($"PUT /api/dags/{DagId} answered {dag.Status}: {dag.Error}");
         }
-        ledger.Dags.Add(dag.Json);
+        ledger.Add(ledger.Dags, dag.Json);
     }
 
     /// <summary>Runs the loops until <paramref name="stop"/>; each keeps its own pace.</summary>
@@ -82,7 +82,7 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
         {
             var requested = DateTimeOffset.UtcNow;
             var answer = await api.PersistAsync(() => api.SendAsync(HttpMethod.Post, $"/api/jobs/{job.Id}/pause", null), Patience);
-            ledger.Pauses.Add(new PauseRecord(job.Id, requested, answer.Ok ? answer.AnsweredAt : null));
+            ledger.Add(ledger.Pauses, new PauseRecord(job.Id, requested, answer.Ok ? answer.AnsweredAt : null));
         }
     }
 
@@ -91,7 +91,7 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
         var answer = await api.PersistAsync(() => api.SendAsync(HttpMethod.Put, $"/api/jobs/{id}", spec), Patience);
         if (answer.Ok)
         {
-            ledger.Jobs.Add(new JobRecord(id, purpose, answer.Json));
+            ledger.Add(ledger.Jobs, new JobRecord(id, purpose, answer.Json));
         }
         else if (purpose != "once")
         {
@@ -99,7 +99,7 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
         }
         else
         {
-            ledger.Unanswered++;
+            ledger.CountUnanswered();
         }
     }
 
@@ -143,7 +143,7 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
                 ids.Add(again.Json.GetProperty("id").GetString()!);
             }
         }
-        ledger.Triggers.Add(new TriggerRecord(id, key, dag, ids, attempts, ids.Count > 0));
+        ledger.Add(ledger.Triggers, new TriggerRecord(id, key, dag, ids, attempts, ids.Count > 0));
         if (!answer.Ok)
         {
             log($"  trigger {id} {key} not acknowledged: {answer.Status} {answer.Error}");
@@ -169,7 +169,7 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
         }
         var at = DateTimeOffset.UtcNow;
         var cancel = await api.PersistAsync(() => api.SendAsync(HttpMethod.Post, $"/api/executions/{Uri.EscapeDataString(execution)}/cancel", null), Patience);
-        ledger.Cancels.Add(new CancelRecord(execution, cancel.Ok, at));
+        ledger.Add(ledger.Cancels, new CancelRecord(execution, cancel.Ok, at));
         if (!cancel.Ok)
         {
             log($"  cancel of {execution} answered {cancel.Status}: {cancel.Error}");

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace JobScheduler.Chaos;
@@ -23,20 +22,43 @@ public sealed record PauseRecord(string JobId, DateTimeOffset RequestedAt, DateT
 /// </summary>
 public sealed class WorkloadLedger
 {
-    public ConcurrentBag<JobRecord> Jobs { get; init; } = [];
+    public List<JobRecord> Jobs { get; init; } = [];
 
-    public ConcurrentBag<JsonElement> Dags { get; init; } = [];
+    public List<JsonElement> Dags { get; init; } = [];
 
-    public ConcurrentBag<TriggerRecord> Triggers { get; init; } = [];
+    public List<TriggerRecord> Triggers { get; init; } = [];
 
-    public ConcurrentBag<CancelRecord> Cancels { get; init; } = [];
+    public List<CancelRecord> Cancels { get; init; } = [];
 
-    public ConcurrentBag<PauseRecord> Pauses { get; init; } = [];
+    public List<PauseRecord> Pauses { get; init; } = [];
 
     /// <summary>Triggers and creations that got no answer at all (never acknowledged; may or may not have happened).</summary>
     public int Unanswered { get; set; }
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+    /// <summary>Adds to one of the lists; the workload's loops write concurrently.</summary>
+    public void Add<T>(List<T> list, T item)
+    {
+        lock (this)
+        {
+            list.Add(item);
+        }
+    }
+
+    public void CountUnanswered()
+    {
+        lock (this)
+        {
+            Unanswered++;
+        }
+    }
+
+    public void Save(string path)
+    {
+        lock (this)
+        {
+            File.WriteAllText(path, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        }
+    }
 
     public static WorkloadLedger Load(string path) => JsonSerializer.Deserialize<WorkloadLedger>(File.ReadAllText(path))!;
 }

@@ -7,13 +7,15 @@ public sealed record Outage(DateTimeOffset From, DateTimeOffset To)
 }
 
 /// <summary>
-/// Reads one job through the REST API every 250 ms (a real grain call), several requests in flight when they hang,
+/// Reads a job through the REST API every 250 ms (a real grain call; the jobs in turn, so their grains sit on different
+/// silos), several requests in flight when they hang,
 /// and records when the API did not answer well: a failure, or an answer that took longer than a second.
 /// </summary>
-public sealed class ApiProbe(ChaosApi api, string path)
+public sealed class ApiProbe(ChaosApi api, string[] paths)
 {
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(1);
     private readonly List<ApiAnswer> _samples = [];
+    private int _next;
 
     public async Task RunAsync(CancellationToken stop)
     {
@@ -36,7 +38,7 @@ public sealed class ApiProbe(ChaosApi api, string path)
 
     private async Task SampleAsync()
     {
-        var answer = await api.GetAsync(path);
+        var answer = await api.GetAsync(paths[Interlocked.Increment(ref _next) % paths.Length]);
         lock (_samples)
         {
             _samples.Add(answer);

@@ -24,7 +24,7 @@ public static class ChaosRun
         log($"chaos: cluster up at {cluster.ApiAddress}, workload set up; faults begin");
 
         var injector = new FaultInjector(cluster, workload, api, new Random(options.Seed), log);
-        var probe = new ApiProbe(api, "/api/jobs/burst");
+        var probe = new ApiProbe(api, [.. new[] { "cron-a", "cron-b", "cron-reserving", "interval-2s", "interval-3s", "retry", "timeout", "cancel", "burst" }.Select(j => $"/api/jobs/{j}")]);
         using var stopWorkload = new CancellationTokenSource();
         using var stopProbe = new CancellationTokenSource();
         var started = DateTimeOffset.UtcNow;

@@ -99,8 +99,8 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
             var stored = answer.Json;
             foreach (var field in new[] { "schedule", "action", "retry", "timeout", "resources", "misfire" })
             {
-                var before = job.Created.TryGetProperty(field, out var b) ? b.GetRawText() : null;
-                var now = stored.TryGetProperty(field, out var n) ? n.GetRawText() : null;
+                var before = job.Created.TryGetProperty(field, out var b) ? Canonical(b) : null;
+                var now = stored.TryGetProperty(field, out var n) ? Canonical(n) : null;
                 if (before != now)
                 {
                     Add("job-changed", job.Id, $"{field} was {before}, is {now}");
@@ -135,9 +135,9 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
             {
                 Add("dag-lost", id, $"GET answered {answer.Status} {answer.Error}");
             }
-            else if (answer.Json.GetProperty("steps").GetRawText() != dag.GetProperty("steps").GetRawText())
+            else if (Canonical(answer.Json.GetProperty("steps")) != Canonical(dag.GetProperty("steps")))
             {
-                Add("dag-changed", id, $"steps were {dag.GetProperty("steps").GetRawText()}, are {answer.Json.GetProperty("steps").GetRawText()}");
+                Add("dag-changed", id, $"steps were {Canonical(dag.GetProperty("steps"))}, are {Canonical(answer.Json.GetProperty("steps"))}");
             }
             if (!dags.Any(d => d.GetProperty("id").GetString() == id))
             {
@@ -482,6 +482,9 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
     }
 
     private void Add(string invariant, string subject, string detail) => Violations.Add(new Violation(invariant, subject, detail));
+
+    /// <summary>The JSON written compactly, so that what was saved indented compares equal to what the API answers.</summary>
+    private static string Canonical(JsonElement element) => JsonSerializer.Serialize(element);
 
     private static string Id(JsonElement execution) => execution.GetProperty("id").GetString()!;
 

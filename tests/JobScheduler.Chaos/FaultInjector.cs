@@ -1,5 +1,6 @@
 using System.Text.Json;
 using JobScheduler.Testing;
+using Npgsql;
 
 namespace JobScheduler.Chaos;
 
@@ -52,7 +53,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
                 if (kind == "kill-silo")
                 {
                     await silo.KillAsync();
-                    detected = WaitForDownAsync(silo.NodeId, started);
+                    detected = WaitForDownAsync(silo, started);
                     bursting = burst > 0 ? workload.BurstAsync(burst) : Task.CompletedTask;
                     await Task.Delay(downFor);
                     await StartAsync(silo);
@@ -60,7 +61,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
                 else
                 {
                     await silo.StopAsync();
-                    detected = WaitForDownAsync(silo.NodeId, started);
+                    detected = WaitForDownAsync(silo, started);
                     bursting = burst > 0 ? workload.BurstAsync(burst) : Task.CompletedTask;
                     // Longer than the membership timeout (about 5–6 s): the cluster declares it dead while it sleeps.
                     await Task.Delay(TimeSpan.FromSeconds(10) + downFor);
@@ -123,20 +124,62 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
         }
     }
 
-    /// <summary>When <c>/api/nodes</c> first shows the node <c>down</c> (asked every 250 ms for a minute at most).</summary>
-    private async Task<DateTimeOffset?> WaitForDownAsync(string nodeId, DateTimeOffset since)
+    /// <summary>
+    /// When the cluster first showed the node dead: on PostgreSQL a new row of its port in the membership table with
+    /// status Dead (6), which does not depend on any grain; else <c>/api/nodes</c> showing it <c>down</c>. Asked every
+    /// 250 ms for a minute at most.
+    /// </summary>
+    private async Task<DateTimeOffset?> WaitForDownAsync(ServerNode silo, DateTimeOffset since)
     {
+        var deadBefore = await DeadGenerationsAsync(silo.SiloPort);
         while (DateTimeOffset.UtcNow < since.AddMinutes(1))
         {
-            var nodes = await api.GetAsync("/api/nodes", TestLogin.Admin);
-            if (nodes.Ok && nodes.Json.GetProperty("items").EnumerateArray().Any(n =>
-                    n.GetProperty("id").GetString() == nodeId && n.GetProperty("state").GetString() == "down"))
+            if (cluster.Postgres is not null)
             {
-                return nodes.AnsweredAt;
+                var dead = await DeadGenerationsAsync(silo.SiloPort);
+                if (dead is not null && deadBefore is not null && dead.Except(deadBefore).Any())
+                {
+                    return DateTimeOffset.UtcNow;
+                }
+            }
+            else
+            {
+                var nodes = await api.GetAsync("/api/nodes", TestLogin.Admin);
+                if (nodes.Ok && nodes.Json.GetProperty("items").EnumerateArray().Any(n =>
+                        n.GetProperty("id").GetString() == silo.NodeId && n.GetProperty("state").GetString() == "down"))
+                {
+                    return nodes.AnsweredAt;
+                }
             }
             await Task.Delay(250);
         }
         return null;
+    }
+
+    private async Task<HashSet<int>?> DeadGenerationsAsync(int port)
+    {
+        if (cluster.Postgres is null)
+        {
+            return [];
+        }
+        try
+        {
+            await using var connection = new NpgsqlConnection(cluster.Postgres.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT Generation FROM OrleansMembershipTable WHERE Port = @port AND Status = 6", connection);
+            command.Parameters.AddWithValue("port", port);
+            var generations = new HashSet<int>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                generations.Add(reader.GetInt32(0));
+            }
+            return generations;
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
     }
 
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(Faults, new JsonSerializerOptions { WriteIndented = true }));

@@ -1,4 +1,3 @@
-using JobScheduler.Chaos;
 using Xunit.Abstractions;
 
 namespace JobScheduler.Chaos.Tests;

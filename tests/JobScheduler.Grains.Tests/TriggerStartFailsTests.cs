@@ -1,0 +1,50 @@
+using JobScheduler.Grains.Hosting;
+using Orleans.TestingHost;
+
+namespace JobScheduler.Grains.Tests;
+
+public sealed class LostStartReplyCluster : IAsyncLifetime
+{
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public static readonly LostStartReplyFilter Filter = new();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddJobSchedulerMemoryStorage();
+            silo.AddJobSchedulerMemoryReminders();
+            silo.AddIncomingGrainCallFilter(Filter);
+            silo.AddJobScheduler();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>
+/// A trigger whose execution came to be but whose start call failed (its silo died with the call in flight), retried by
+/// the client with the same idempotency key: one execution, not two. The chaos run (seed 13) found two: the key was
+/// remembered only after the start answered.
+/// </summary>
+public sealed class TriggerStartFailsTests(LostStartReplyCluster fixture) : IClassFixture<LostStartReplyCluster>
+{
+    [Fact]
+    public async Task StartCallFails_AfterTheExecutionWasCreated_RetryWithTheSameKey_NamesThatExecution_NoSecondOne()
+    {
+        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("lost-reply");
+        await job.PutAsync(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") }, "tester", createOnly: false);
+
+        LostStartReplyCluster.Filter.Armed = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => job.TriggerAsync(null, "key-1"));
+        var retried = await job.TriggerAsync(null, "key-1");
+
+        var executions = (await job.ListExecutionsAsync(new ExecutionQuery()))!.Items;
+        var only = Assert.Single(executions);
+        Assert.Equal(only.Id, retried.ExecutionId);
+    }
+}

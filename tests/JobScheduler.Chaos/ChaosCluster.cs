@@ -47,6 +47,8 @@ public sealed class ChaosCluster : IAsyncDisposable
             await postgres.StartAsync();
         }
         var cluster = new ChaosCluster(options, postgres);
+        // Whatever ends this process (a test host stopping it, Ctrl+C, an exception nobody caught) ends its servers too.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
         try
         {
             string[] common =
@@ -113,8 +115,14 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         foreach (var node in Silos.Append(Api).Where(n => n is not null).Distinct())
         {
             await node.DisposeAsync();

@@ -10,6 +10,7 @@ public sealed record ChaosReport(
     IReadOnlyList<FaultRecord> Faults,
     IReadOnlyList<Violation> Violations,
     IReadOnlyList<LostAttemptRerun> Reruns,
+    IReadOnlyList<string> ActionFailures,
     IReadOnlyList<Outage> Outages,
     int Jobs,
     int Executions,
@@ -40,6 +41,11 @@ public sealed record ChaosReport(
         foreach (var (kind, longest) in LongestOutageByFault())
         {
             text.AppendLine(invariant, $"longest API unavailability during {kind}: {longest.TotalSeconds:0.0} s");
+        }
+        text.AppendLine(invariant, $"executions whose action failed in every attempt (recorded truthfully; not a violation): {ActionFailures.Count}");
+        foreach (var failure in ActionFailures.Take(10))
+        {
+            text.AppendLine(invariant, $"  {failure}");
         }
         text.AppendLine(invariant, $"invariant violations: {Violations.Count}");
         foreach (var violation in Violations)

@@ -23,6 +23,9 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
 
     public List<LostAttemptRerun> Reruns { get; } = [];
 
+    /// <summary>Executions whose action failed in every attempt (not an invariant; shown in the report).</summary>
+    public List<string> ActionFailures { get; } = [];
+
     public int JobsChecked { get; private set; }
 
     public int ExecutionsChecked => _executions.Count;
@@ -166,9 +169,23 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
                 _ => "succeeded",
             };
             var state = execution.GetProperty("state").GetString();
-            if (expected is not null && Terminal.Contains(state) && state != expected)
+            if (expected is null || !Terminal.Contains(state) || state == expected)
+            {
+                continue;
+            }
+            if (job.Purpose is "cancel" or "timeout")
             {
                 Add(job.Purpose == "cancel" ? "cancel-not-honoured" : "unexpected-outcome", Id(item), $"ended {state}, expected {expected}; attempts {Outcomes(execution)}");
+            }
+            else if (state == "failed" && _calls[Id(item)].Any(c => c.Status == 200))
+            {
+                Add("outcome-disagrees", Id(item), $"ended failed though its action answered 200; attempts {Outcomes(execution)}");
+            }
+            else
+            {
+                // The action itself failed (say its call never reached the listener) in every attempt: an outcome the
+                // scheduler recorded truthfully, not a broken invariant. Counted and shown.
+                ActionFailures.Add($"{Id(item)} ended {state}: {Errors(execution)}");
             }
         }
 
@@ -487,6 +504,9 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
     private static string Canonical(JsonElement element) => JsonSerializer.Serialize(element);
 
     private static string Id(JsonElement execution) => execution.GetProperty("id").GetString()!;
+
+    private static string Errors(JsonElement execution) =>
+        string.Join("; ", execution.GetProperty("attempts").EnumerateArray().Select(a => a.TryGetProperty("error", out var e) ? e.GetString() : a.GetProperty("outcome").GetString()));
 
     private static string Outcomes(JsonElement execution) =>
         "[" + string.Join(", ", execution.GetProperty("attempts").EnumerateArray().Select(a => $"{a.GetProperty("outcome").GetString()}@{(a.TryGetProperty("node", out var n) ? n.GetString() : "?")}")) + "]";

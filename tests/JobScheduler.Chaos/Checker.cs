@@ -468,7 +468,7 @@ public sealed class Checker(ChaosApi api, string workDirectory, string? postgres
     /// <summary>The execution rows in PostgreSQL agree with what the API answered.</summary>
     private async Task CheckRowsAsync(List<JobRecord> jobs, Dictionary<string, List<JsonElement>> listed)
     {
-        await using var connection = new NpgsqlConnection(postgresConnectionString);
+        await using var connection = new NpgsqlConnection(postgresConnectionString + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT id, job_id, state FROM js_executions WHERE owner = @owner", connection);
         command.Parameters.AddWithValue("owner", ChaosApi.Operator);

@@ -136,6 +136,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
         {
             if (cluster.Postgres is not null)
             {
+                deadBefore ??= await DeadGenerationsAsync(silo.SiloPort);
                 var dead = await DeadGenerationsAsync(silo.SiloPort);
                 if (dead is not null && deadBefore is not null && dead.Except(deadBefore).Any())
                 {
@@ -164,7 +165,8 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
         }
         try
         {
-            await using var connection = new NpgsqlConnection(cluster.Postgres.ConnectionString);
+            // Unpooled: a pooled connection may be one a PostgreSQL restart broke.
+            await using var connection = new NpgsqlConnection(cluster.Postgres.ConnectionString + ";Pooling=false");
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("SELECT Generation FROM OrleansMembershipTable WHERE Port = @port AND Status = 6", connection);
             command.Parameters.AddWithValue("port", port);

@@ -14,6 +14,8 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
 {
     private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(120);
 
+    private readonly List<Task> _bursts = [];
+
     public List<FaultRecord> Faults { get; } = [];
 
     public async Task RunAsync(DateTimeOffset until)
@@ -35,6 +37,17 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
             log($"fault {record.Kind} {record.Target} from {record.StartedAt:HH:mm:ss.fff} (detected {record.DetectedAt:HH:mm:ss.fff}) to {record.EndedAt:HH:mm:ss.fff}{(burst > 0 ? $", burst {burst}" : "")}");
             await Task.Delay(TimeSpan.FromSeconds(random.Next(6, 16)));
         }
+        // A burst's triggers may still be retrying; the fault itself is over when its process is back.
+        await Task.WhenAll(_bursts);
+    }
+
+    private Task Burst(int count)
+    {
+        if (count > 0)
+        {
+            _bursts.Add(workload.BurstAsync(count));
+        }
+        return Task.CompletedTask;
     }
 
     private async Task<FaultRecord> InflictAsync(string kind, int burst)
@@ -54,7 +67,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
                 {
                     await silo.KillAsync();
                     detected = WaitForDownAsync(silo, started);
-                    bursting = burst > 0 ? workload.BurstAsync(burst) : Task.CompletedTask;
+                    bursting = Burst(burst);
                     await Task.Delay(downFor);
                     await StartAsync(silo);
                 }
@@ -62,7 +75,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
                 {
                     await silo.StopAsync();
                     detected = WaitForDownAsync(silo, started);
-                    bursting = burst > 0 ? workload.BurstAsync(burst) : Task.CompletedTask;
+                    bursting = Burst(burst);
                     // Longer than the membership timeout (about 5–6 s): the cluster declares it dead while it sleeps.
                     await Task.Delay(TimeSpan.FromSeconds(10) + downFor);
                     await silo.ContinueAsync();
@@ -85,7 +98,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
                 var node = cluster.Api;
                 var started = DateTimeOffset.UtcNow;
                 log($"fault {kind} {node.Name} at {started:HH:mm:ss.fff}");
-                var bursting = burst > 0 ? workload.BurstAsync(burst) : Task.CompletedTask;
+                var bursting = Burst(burst);
                 if (kind == "stop-server")
                 {
                     await node.StopAsync();
@@ -105,7 +118,7 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
             {
                 var started = DateTimeOffset.UtcNow;
                 log($"fault restart-postgres at {started:HH:mm:ss.fff}");
-                var bursting = burst > 0 ? workload.BurstAsync(burst) : Task.CompletedTask;
+                var bursting = Burst(burst);
                 await cluster.Postgres!.RestartAsync();
                 await bursting;
                 return new FaultRecord(kind, "postgres", null, started, null, DateTimeOffset.UtcNow, burst);
@@ -127,12 +140,12 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
     /// <summary>
     /// When the cluster first showed the node dead: on PostgreSQL a new row of its port in the membership table with
     /// status Dead (6), which does not depend on any grain; else <c>/api/nodes</c> showing it <c>down</c>. Asked every
-    /// 250 ms for a minute at most.
+    /// 250 ms for 30 s at most.
     /// </summary>
     private async Task<DateTimeOffset?> WaitForDownAsync(ServerNode silo, DateTimeOffset since)
     {
         var deadBefore = await DeadGenerationsAsync(silo.SiloPort);
-        while (DateTimeOffset.UtcNow < since.AddMinutes(1))
+        while (DateTimeOffset.UtcNow < since.AddSeconds(30))
         {
             if (cluster.Postgres is not null)
             {

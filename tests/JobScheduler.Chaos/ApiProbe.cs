@@ -1,11 +1,5 @@
 namespace JobScheduler.Chaos;
 
-/// <summary>One outage the probe saw: from the first request that failed (or took over a second) to the next answer.</summary>
-public sealed record Outage(DateTimeOffset From, DateTimeOffset To)
-{
-    public TimeSpan Length => To - From;
-}
-
 /// <summary>
 /// Reads a job through the REST API every 250 ms (a real grain call; the jobs in turn, so their grains sit on different
 /// silos), several requests in flight when they hang,

@@ -2,20 +2,6 @@ using System.Text.Json;
 
 namespace JobScheduler.Chaos;
 
-/// <summary>A job the workload created, with the definition the server answered at creation.</summary>
-/// <param name="Purpose">cron, interval, once, retry, timeout, cancel or burst: what its executions must end as.</param>
-/// <param name="Created">The job as the PUT answered it (schedule, action, nextFireAt).</param>
-public sealed record JobRecord(string Id, string Purpose, JsonElement Created);
-
-/// <summary>One trigger the workload asked for with an idempotency key, and every execution (or DAG run) id answered for it.</summary>
-public sealed record TriggerRecord(string TargetId, string Key, bool Dag, List<string> AnsweredIds, int Attempts, bool Acknowledged);
-
-/// <summary>A cancel the workload asked for; <paramref name="Acknowledged"/> when the API answered 2xx.</summary>
-public sealed record CancelRecord(string ExecutionId, bool Acknowledged, DateTimeOffset At);
-
-/// <summary>When a recurring job's pause was asked for and answered, ending its checked window.</summary>
-public sealed record PauseRecord(string JobId, DateTimeOffset RequestedAt, DateTimeOffset? AcknowledgedAt);
-
 /// <summary>
 /// What the workload asked for and what the API acknowledged: the checker's record of intent, written to
 /// <c>workload.json</c>. It never holds what the scheduler did; that is read back from the system.

@@ -1,30 +1,4 @@
-using JobScheduler.Grains.Hosting;
-using Orleans.TestingHost;
-
 namespace JobScheduler.Grains.Tests;
-
-public sealed class LostStartReplyCluster : IAsyncLifetime
-{
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    public static readonly LostStartReplyFilter Filter = new();
-
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddJobSchedulerMemoryStorage();
-            silo.AddJobSchedulerMemoryReminders();
-            silo.AddIncomingGrainCallFilter(Filter);
-            silo.AddJobScheduler();
-        });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
 
 /// <summary>
 /// A trigger whose execution came to be but whose start call failed (its silo died with the call in flight), retried by

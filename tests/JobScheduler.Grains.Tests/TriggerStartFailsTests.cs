@@ -13,6 +13,7 @@ public sealed class TriggerStartFailsTests(LostStartReplyCluster fixture) : ICla
         var job = fixture.Cluster.Client.GetGrain<IJobGrain>("lost-reply");
         await job.PutAsync(new JobSpec { Schedule = ScheduleSpec.Manual(), Action = ActionSpec.RunHandler("noop") }, "tester", createOnly: false);
 
+        LostStartReplyCluster.Filter.Target = typeof(IExecutionGrain);
         LostStartReplyCluster.Filter.Armed = true;
         await Assert.ThrowsAnyAsync<Exception>(() => job.TriggerAsync(null, "key-1"));
         var retried = await job.TriggerAsync(null, "key-1");
@@ -20,5 +21,21 @@ public sealed class TriggerStartFailsTests(LostStartReplyCluster fixture) : ICla
         var executions = (await job.ListExecutionsAsync(new ExecutionQuery()))!.Items;
         var only = Assert.Single(executions);
         Assert.Equal(only.Id, retried.ExecutionId);
+    }
+
+    [Fact]
+    public async Task DagRunStartCallFails_AfterTheRunWasCreated_RetryWithTheSameKey_NamesThatRun_NoSecondOne()
+    {
+        var dag = fixture.Cluster.Client.GetGrain<IDagGrain>("lost-reply-dag");
+        await dag.PutAsync(new DagSpec { Steps = [new DagStepSpec { Id = "only", Action = ActionSpec.RunHandler("noop") }] }, "tester", createOnly: false);
+
+        LostStartReplyCluster.Filter.Target = typeof(IDagRunGrain);
+        LostStartReplyCluster.Filter.Armed = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => dag.TriggerAsync(null, "key-1"));
+        var retried = await dag.TriggerAsync(null, "key-1");
+
+        var runs = (await dag.ListRunsAsync(new DagRunQuery()))!.Items;
+        var only = Assert.Single(runs);
+        Assert.Equal(only.Id, retried.Run!.Id);
     }
 }

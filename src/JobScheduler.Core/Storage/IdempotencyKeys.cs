@@ -18,13 +18,20 @@ public static class IdempotencyKeys
 
     /// <summary>The execution an earlier trigger with <paramref name="key"/> created, if it is still remembered at <paramref name="now"/>.</summary>
     public static string? Find(IReadOnlyList<IdempotentTrigger> triggers, string key, DateTimeOffset now) =>
-        triggers.LastOrDefault(t => t.Key == key && now - t.At < Window)?.ExecutionId;
+        FindTrigger(triggers, key, now)?.ExecutionId;
 
-    /// <summary>Remembers <paramref name="key"/> for <paramref name="executionId"/> and forgets what is too old or too many.</summary>
-    public static void Remember(List<IdempotentTrigger> triggers, string key, string executionId, DateTimeOffset now)
+    /// <summary>The earlier trigger with <paramref name="key"/>, if it is still remembered at <paramref name="now"/>.</summary>
+    public static IdempotentTrigger? FindTrigger(IReadOnlyList<IdempotentTrigger> triggers, string key, DateTimeOffset now) =>
+        triggers.LastOrDefault(t => t.Key == key && now - t.At < Window);
+
+    /// <summary>
+    /// Remembers <paramref name="key"/> for <paramref name="executionId"/> and forgets what is too old or too many;
+    /// <paramref name="pending"/> until the execution is known to have started.
+    /// </summary>
+    public static void Remember(List<IdempotentTrigger> triggers, string key, string executionId, DateTimeOffset now, bool pending = false)
     {
         triggers.RemoveAll(t => t.Key == key || now - t.At >= Window);
-        triggers.Add(new IdempotentTrigger { Key = key, ExecutionId = executionId, At = now });
+        triggers.Add(new IdempotentTrigger { Key = key, ExecutionId = executionId, At = now, Pending = pending });
         if (triggers.Count > MaxKept)
         {
             triggers.RemoveRange(0, triggers.Count - MaxKept);

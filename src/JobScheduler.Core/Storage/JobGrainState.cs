@@ -57,4 +57,11 @@ public sealed class IdempotentTrigger
     [Id(0)] public string Key { get; set; } = "";
     [Id(1)] public string ExecutionId { get; set; } = "";
     [Id(2)] public DateTimeOffset At { get; set; }
+
+    /// <summary>
+    /// Remembered, but its execution not yet known to have started: the key is stored before the start is asked for,
+    /// so that a start that fails after the execution came to be (its silo died with the call in flight) cannot let
+    /// the client's retry create a second one. A retry of a pending key starts that same execution (idempotent by id).
+    /// </summary>
+    [Id(3)] public bool Pending { get; set; }
 }

@@ -165,12 +165,26 @@ public sealed partial class DagGrain(
             return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Errors = errors };
         }
         var now = clock.Now;
-        if (idempotencyKey is not null && IdempotencyKeys.Find(state.State.Triggers, idempotencyKey, now) is { } earlier)
+        if (idempotencyKey is not null && IdempotencyKeys.FindTrigger(state.State.Triggers, idempotencyKey, now) is { } earlier)
         {
-            return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Run = await GrainFactory.GetGrain<IDagRunGrain>(earlier).GetAsync() };
+            // Its start may have failed before the run came to be (see JobGrain.TriggerAsync): then it starts now, same id.
+            if (earlier.Pending && ExecutionId.ScheduledAtOf(earlier.ExecutionId) is { } earlierInstant)
+            {
+                var started = await _runs.StartAsync(CreateRequest(dag, earlierInstant, "manual", options?.Parameters));
+                earlier.Pending = false;
+                await state.WriteStateAsync();
+                return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Run = started };
+            }
+            return new DagWriteResult { Dag = ActionSecrets.Redact(dag), Run = await GrainFactory.GetGrain<IDagRunGrain>(earlier.ExecutionId).GetAsync() };
         }
         var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
         state.State.LastTriggerAt = instant;
+        if (idempotencyKey is not null)
+        {
+            // Stored before the start is asked for, so that a start failing with its silo cannot make a retry start a second run.
+            IdempotencyKeys.Remember(state.State.Triggers, idempotencyKey, DagRunId.For(DagId, instant), now, pending: true);
+            await state.WriteStateAsync();
+        }
         var run = await _runs.StartAsync(CreateRequest(dag, instant, "manual", options?.Parameters));
         if (idempotencyKey is not null)
         {

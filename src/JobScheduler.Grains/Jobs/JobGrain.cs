@@ -198,19 +198,28 @@ public sealed partial class JobGrain(
             return new JobWriteResult { Job = ActionSecrets.Redact(job), Errors = [.. sealErrors] };
         }
         var now = clock.Now;
-        if (idempotencyKey is not null && IdempotencyKeys.Find(state.State.Triggers, idempotencyKey, now) is { } earlier)
+        if (idempotencyKey is not null && IdempotencyKeys.FindTrigger(state.State.Triggers, idempotencyKey, now) is { } earlier)
         {
-            // A retried trigger (the client timed out, say): the run it asked for exists already.
-            return new JobWriteResult { Job = ActionSecrets.Redact(job), ExecutionId = earlier };
+            // A retried trigger (the client timed out, say): the run it asked for exists already, unless its start
+            // failed before the execution came to be: then it is started now, under the same id (a start is idempotent).
+            if (earlier.Pending && ExecutionId.ScheduledAtOf(earlier.ExecutionId) is { } earlierInstant)
+            {
+                await StartExecutionAsync(ManualRequest(job, earlierInstant, action, overrides));
+                earlier.Pending = false;
+                await state.WriteStateAsync();
+            }
+            return new JobWriteResult { Job = ActionSecrets.Redact(job), ExecutionId = earlier.ExecutionId };
         }
         var instant = now > state.State.LastTriggerAt ? now : state.State.LastTriggerAt.AddTicks(1);
         state.State.LastTriggerAt = instant;
-        var request = CreateRequest(job, instant, "manual") with
+        var request = ManualRequest(job, instant, action, overrides);
+        if (idempotencyKey is not null)
         {
-            Action = action,
-            Retry = overrides?.Retry ?? job.Retry,
-            Timeout = overrides?.Timeout ?? job.Timeout,
-        };
+            // Stored before the start is asked for: a start whose call fails after the execution came to be (its silo
+            // died with the call in flight) must not let the client's retry of the key create a second execution.
+            IdempotencyKeys.Remember(state.State.Triggers, idempotencyKey, ExecutionId.For(JobId, instant), now, pending: true);
+            await state.WriteStateAsync();
+        }
         var execution = await StartExecutionAsync(request);
         if (idempotencyKey is not null)
         {
@@ -340,6 +349,14 @@ public sealed partial class JobGrain(
         }
         await StartExecutionAsync(CreateRequest(job, instant, "schedule"));
     }
+
+    private ExecutionRequest ManualRequest(JobInfo job, DateTimeOffset instant, ActionSpec action, TriggerOptions? overrides) =>
+        CreateRequest(job, instant, "manual") with
+        {
+            Action = action,
+            Retry = overrides?.Retry ?? job.Retry,
+            Timeout = overrides?.Timeout ?? job.Timeout,
+        };
 
     private ExecutionRequest CreateRequest(JobInfo job, DateTimeOffset instant, string trigger) => new()
     {

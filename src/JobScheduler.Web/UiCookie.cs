@@ -1,5 +1,4 @@
 using JobScheduler.Api.Auth;
-using JobScheduler.Core.Auth;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,12 +66,7 @@ internal sealed class ConfigureUiCookie(IOptions<AuthOptions> auth) : IConfigure
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var accounts = context.HttpContext.RequestServices.GetRequiredService<UserAccounts>();
-        var name = context.Principal?.FindFirst(AuthClaims.Name)?.Value;
-        var stamp = context.Principal?.FindFirst(AuthClaims.Stamp)?.Value;
-        if (name is null || stamp is null
-            || await accounts.FindCachedAsync(name, context.HttpContext.RequestAborted) is not { } user
-            || user.SecurityStamp != stamp
-            || UserRoles.Name(user.Role) != context.Principal!.FindFirst(AuthClaims.Role)?.Value)
+        if (!await accounts.IsCurrentAsync(context.Principal, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
         }

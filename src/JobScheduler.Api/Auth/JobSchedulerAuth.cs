@@ -80,12 +80,7 @@ public static class JobSchedulerAuth
     private static async Task CheckStampAsync(TokenValidatedContext context)
     {
         var accounts = context.HttpContext.RequestServices.GetRequiredService<UserAccounts>();
-        var name = context.Principal?.FindFirst(AuthClaims.Name)?.Value;
-        var stamp = context.Principal?.FindFirst(AuthClaims.Stamp)?.Value;
-        if (name is null || stamp is null
-            || await accounts.FindCachedAsync(name, context.HttpContext.RequestAborted) is not { } user
-            || user.SecurityStamp != stamp
-            || UserRoles.Name(user.Role) != context.Principal!.FindFirst(AuthClaims.Role)?.Value)
+        if (!await accounts.IsCurrentAsync(context.Principal, context.HttpContext.RequestAborted))
         {
             context.Fail("The token's user no longer exists or has changed.");
         }

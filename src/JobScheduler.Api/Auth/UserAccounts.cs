@@ -48,6 +48,18 @@ public sealed class UserAccounts(IUserStore store, IMemoryCache cache, IOptions<
     }
 
     /// <summary>The stored user, cached for <see cref="AuthOptions.CacheDuration"/>; null when there is none.</summary>
+    /// <summary>
+    /// Whether a signed-in principal (a bearer token's or the UI cookie's) still names an existing user with the security
+    /// stamp and role it carries: deleting a user, or changing their password or role, ends what was issued before.
+    /// Read through the short cache.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(System.Security.Claims.ClaimsPrincipal? principal, CancellationToken cancellationToken) =>
+        principal?.FindFirst(AuthClaims.Name)?.Value is { } name
+        && principal.FindFirst(AuthClaims.Stamp)?.Value is { } stamp
+        && await FindCachedAsync(name, cancellationToken) is { } user
+        && user.SecurityStamp == stamp
+        && UserRoles.Name(user.Role) == principal.FindFirst(AuthClaims.Role)?.Value;
+
     public async Task<UserRecord?> FindCachedAsync(string username, CancellationToken cancellationToken) =>
         await cache.GetOrCreateAsync(CacheKey(username), async entry =>
         {

@@ -11,12 +11,13 @@ public sealed class StartupTests
     {
         await using var server = ServerProcess.OnPostgres(
             "Host=127.0.0.1;Port=1;Username=nobody;Password=nothing;Database=nowhere;Timeout=1",
-            "--JobScheduler:Database:StartupTimeout=00:00:03");
+            // Long enough for the first attempt to be logged even on a loaded CI machine (the chaos run shares it).
+            "--JobScheduler:Database:StartupTimeout=00:00:10");
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
 
         Assert.Contains("PostgreSQL at 127.0.0.1:1/nowhere is not available (attempt 1)", error.Message);
-        Assert.Contains("JobScheduler could not start: PostgreSQL at 127.0.0.1:1/nowhere did not answer within 00:00:03", error.Message);
+        Assert.Contains("JobScheduler could not start: PostgreSQL at 127.0.0.1:1/nowhere did not answer within 00:00:10", error.Message);
         Assert.Contains("exited with 1", error.Message);
         Assert.DoesNotContain("nothing", error.Message.Replace("Password=nothing", "", StringComparison.Ordinal));
     }

@@ -13,17 +13,20 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
     private const string Columns = "id, at, actor, action, resource, status";
 
-    public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"INSERT INTO js_audit_log ({Columns}) VALUES ($1, $2, $3, $4, $5, $6)");
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.At });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Actor });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Action });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Resource });
-        command.Parameters.Add(new NpgsqlParameter { Value = entry.Status });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        // Sent again on a fresh connection when a PostgreSQL restart had ended the pooled one (the change it records is
+        // already made); the id makes a repeated insert a no-op.
+        EndedConnection.RetryOnceAsync(dataSource, async _ =>
+        {
+            await using var command = dataSource.CreateCommand($"INSERT INTO js_audit_log ({Columns}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING");
+            command.Parameters.Add(new NpgsqlParameter { Value = entry.Id });
+            command.Parameters.Add(new NpgsqlParameter { Value = entry.At });
+            command.Parameters.Add(new NpgsqlParameter { Value = entry.Actor });
+            command.Parameters.Add(new NpgsqlParameter { Value = entry.Action });
+            command.Parameters.Add(new NpgsqlParameter { Value = entry.Resource });
+            command.Parameters.Add(new NpgsqlParameter { Value = entry.Status });
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
 
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {

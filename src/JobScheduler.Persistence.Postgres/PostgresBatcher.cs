@@ -118,7 +118,15 @@ public sealed class PostgresBatcher : IAsyncDisposable
         }
     }
 
-    private async Task RunBatchAsync(List<Pending> batch, bool write, bool retry = false)
+    /// <summary>Sends the batch, and sends it again on a fresh connection if the server had ended the pooled one.</summary>
+    private Task RunBatchAsync(List<Pending> batch, bool write, bool retry = false) =>
+        EndedConnection.RetryOnceAsync(_dataSource, async again =>
+        {
+            await SendBatchAsync(batch, write, retry || again).ConfigureAwait(false);
+            return true;
+        });
+
+    private async Task SendBatchAsync(List<Pending> batch, bool write, bool retry)
     {
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var command = new NpgsqlBatch(connection);

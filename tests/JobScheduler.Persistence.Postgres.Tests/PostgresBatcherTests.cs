@@ -61,6 +61,20 @@ public sealed class PostgresBatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AfterTheServerEndedThePooledConnections_WritesStillLand()
+    {
+        // What a PostgreSQL restart leaves behind: a pool of connections the server has ended.
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(i => InsertAsync(i, "ok")));
+        var ended = await _database.EndOtherSessionsAsync();
+        Assert.True(ended > 0, "the pool held no connection to end");
+
+        var counts = await Task.WhenAll(Enumerable.Range(1000, 60).Select(i => InsertAsync(i, "ok")));
+
+        Assert.All(counts, c => Assert.Equal(1, c));
+        Assert.Equal(360, await _database.ScalarAsync("SELECT count(*) FROM bench_rows"));
+    }
+
+    [Fact]
     public async Task AFailingStatement_FailsOnlyItsCaller()
     {
         var good = Enumerable.Range(0, 200).Select(i => InsertAsync(i, "ok")).ToList();

@@ -60,6 +60,20 @@ public sealed class PostgresDatabase : IAsyncLifetime
 
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(ConnectionString);
 
+    /// <summary>
+    /// Ends every other session on this database, as a PostgreSQL restart does (<c>57P01</c> on their next statement),
+    /// and waits until they are gone. Returns how many were ended.
+    /// </summary>
+    public async Task<long> EndOtherSessionsAsync()
+    {
+        var ended = await ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        for (var i = 0; i < 50 && await ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") > 0; i++)
+        {
+            await Task.Delay(100);
+        }
+        return ended;
+    }
+
     public async Task<long> ScalarAsync(string sql)
     {
         await using var dataSource = CreateDataSource();

@@ -28,10 +28,19 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public Uri ApiAddress => new($"http://127.0.0.1:{Api.HttpPort}");
 
-    /// <summary>The faults this target can suffer.</summary>
-    public IReadOnlyList<string> FaultKinds => Postgres is null
-        ? ["kill-server", "stop-server"]
-        : ["kill-silo", "stop-silo", "kill-api", "restart-postgres"];
+    /// <summary>The faults this target can suffer (those of <see cref="ChaosOptions.Faults"/> only, when given).</summary>
+    public IReadOnlyList<string> FaultKinds
+    {
+        get
+        {
+            string[] all = Postgres is null
+                ? ["kill-server", "stop-server"]
+                : SteppableClock.Library is null
+                    ? ["kill-silo", "stop-silo", "kill-api", "restart-postgres"]
+                    : ["kill-silo", "stop-silo", "kill-api", "restart-postgres", "step-clock"];
+            return Options.Faults is { } chosen ? [.. all.Where(chosen.Contains)] : all;
+        }
+    }
 
     public static async Task<ChaosCluster> StartAsync(ChaosOptions options, string serverDll)
     {
@@ -62,7 +71,7 @@ public sealed class ChaosCluster : IAsyncDisposable
                 string[] storage = ["--JobScheduler:Storage=Postgres", $"--ConnectionStrings:Postgres={postgres.ConnectionString}"];
                 for (var i = 1; i <= 3; i++)
                 {
-                    cluster.Silos.Add(cluster.Node($"silo{i}", serverDll, [.. common, .. storage, "--JobScheduler:Role=Silo"]));
+                    cluster.Silos.Add(cluster.Node($"silo{i}", serverDll, [.. common, .. storage, "--JobScheduler:Role=Silo"], steppableClock: true));
                 }
                 cluster.Api = cluster.Node("api", serverDll, [.. common, .. storage, "--JobScheduler:Role=Api"]);
                 // The first silo creates the schema alone; the others then start together.
@@ -91,6 +100,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         foreach (var node in Silos.Append(Api).Distinct())
         {
+            node.Clock?.Set(TimeSpan.Zero);
             await node.ContinueAsync();
             if (!node.Running)
             {
@@ -103,8 +113,8 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
-    private ServerNode Node(string name, string serverDll, string[] args) =>
-        new(name, serverDll, Options.WorkDirectory, args, LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free());
+    private ServerNode Node(string name, string serverDll, string[] args, bool steppableClock = false) =>
+        new(name, serverDll, Options.WorkDirectory, args, LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free(), steppableClock);
 
     private async Task StartReadyAsync(ServerNode node)
     {

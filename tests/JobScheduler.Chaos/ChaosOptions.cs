@@ -19,6 +19,9 @@ public sealed record ChaosOptions
     /// <summary>Where logs, the action record and the private PostgreSQL go; kept afterwards for a replay.</summary>
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"jobscheduler-chaos-{Guid.NewGuid():n}");
 
+    /// <summary>Only these fault kinds (all the target's kinds when null), to replay or study one kind of fault.</summary>
+    public IReadOnlyList<string>? Faults { get; init; }
+
     /// <summary>The server dll; found from the repository when not given.</summary>
     public string? ServerDll { get; init; }
 
@@ -38,11 +41,21 @@ public sealed record ChaosOptions
                 "--duration" => options with { Duration = TimeSpan.Parse(value, CultureInfo.InvariantCulture) },
                 "--settle" => options with { Settle = TimeSpan.Parse(value, CultureInfo.InvariantCulture) },
                 "--work-dir" => options with { WorkDirectory = value },
+                "--faults" => options with { Faults = ParseFaults(value) },
                 "--server-dll" => options with { ServerDll = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --target postgres|sqlite, --seed N, --duration hh:mm:ss, --settle hh:mm:ss, --work-dir DIR, --server-dll PATH."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --target postgres|sqlite, --seed N, --duration hh:mm:ss, --settle hh:mm:ss, --work-dir DIR, --faults KIND,KIND, --server-dll PATH."),
             };
             i++;
         }
         return options;
+    }
+
+    private static string[] ParseFaults(string value)
+    {
+        string[] known = ["kill-silo", "stop-silo", "kill-api", "restart-postgres", "step-clock", "kill-server", "stop-server"];
+        var kinds = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return kinds.Length > 0 && kinds.All(known.Contains)
+            ? kinds
+            : throw new ArgumentException($"--faults takes a comma-separated list of: {string.Join(", ", known)}.");
     }
 }

@@ -7,8 +7,9 @@ namespace JobScheduler.Chaos;
 /// <summary>
 /// Draws faults from the seed and inflicts them one after another, each followed by a pause: SIGKILL of a random silo
 /// (restarted after a while), SIGSTOP of a silo for longer than the membership timeout then SIGCONT (restarted if it
-/// left the cluster as a zombie does), SIGKILL of the API process, a PostgreSQL restart, and now and then a burst of
-/// submissions during the fault. The kinds come in shuffled rounds, so a short run sees every kind.
+/// left the cluster as a zombie does), SIGKILL of the API process, a PostgreSQL restart, a step of one silo's wall clock
+/// (<see cref="SteppableClock"/>, when libfaketime is installed), and now and then a burst of submissions during the
+/// fault. The kinds come in shuffled rounds, so a short run sees every kind.
 /// </summary>
 public sealed class FaultInjector(ChaosCluster cluster, Workload workload, ChaosApi api, Random random, Action<string> log)
 {
@@ -20,6 +21,10 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
 
     public async Task RunAsync(DateTimeOffset until)
     {
+        if (cluster.FaultKinds.Count == 0)
+        {
+            throw new InvalidOperationException("None of the chosen fault kinds applies to this target (step-clock needs libfaketime: apt-get install libfaketime).");
+        }
         var deck = new Queue<string>();
         await Task.Delay(TimeSpan.FromSeconds(random.Next(8, 15)));
         while (DateTimeOffset.UtcNow < until)
@@ -90,6 +95,28 @@ public sealed class FaultInjector(ChaosCluster cluster, Workload workload, Chaos
                 var seen = await detected;
                 await bursting;
                 return new FaultRecord(kind, silo.Name, silo.NodeId, started, seen, DateTimeOffset.UtcNow, burst);
+            }
+            case "step-clock":
+            {
+                // A bad NTP step: one silo's wall clock jumps 5–40 s forward or back while everything else runs on; after
+                // 10–20 s it is put right (a second step, as NTP would).
+                var silo = cluster.Silos[random.Next(cluster.Silos.Count)];
+                var offset = TimeSpan.FromSeconds(random.Next(5, 41) * (random.Next(2) == 0 ? 1 : -1));
+                var started = DateTimeOffset.UtcNow;
+                log($"fault step-clock {silo.Name} ({silo.NodeId}) by {offset.TotalSeconds:+0;-0} s at {started:HH:mm:ss.fff}");
+                silo.Clock!.Set(offset);
+                var bursting = Burst(burst);
+                await Task.Delay(TimeSpan.FromSeconds(10) + downFor);
+                silo.Clock.Set(TimeSpan.Zero);
+                // Read again within a second; a silo that left the cluster meanwhile is started again.
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                if (!silo.Running)
+                {
+                    log($"  {silo.Name} left while its clock was off; starting it again");
+                    await StartAsync(silo);
+                }
+                await bursting;
+                return new FaultRecord(kind, silo.Name, silo.NodeId, started, null, DateTimeOffset.UtcNow, burst, offset);
             }
             case "kill-api":
             case "kill-server":

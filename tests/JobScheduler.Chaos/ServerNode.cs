@@ -15,9 +15,14 @@ public sealed class ServerNode : IAsyncDisposable
     private readonly StreamWriter _log;
     private Process? _process;
 
-    public ServerNode(string name, string serverDll, string workDirectory, string[] args, int httpPort, int siloPort, int gatewayPort)
+    public ServerNode(string name, string serverDll, string workDirectory, string[] args, int httpPort, int siloPort, int gatewayPort, bool steppableClock = false)
     {
         Name = name;
+        if (steppableClock && SteppableClock.Library is not null)
+        {
+            Clock = new SteppableClock(Path.Combine(workDirectory, $"{name}.clock"));
+            Clock.Set(TimeSpan.Zero);
+        }
         _serverDll = serverDll;
         HttpPort = httpPort;
         SiloPort = siloPort;
@@ -44,6 +49,9 @@ public sealed class ServerNode : IAsyncDisposable
 
     public string LogPath { get; }
 
+    /// <summary>This process's wall clock, when it can be stepped (a silo, with libfaketime installed).</summary>
+    public SteppableClock? Clock { get; }
+
     public bool Running => _process is { HasExited: false };
 
     public int? ProcessId => _process?.Id;
@@ -61,6 +69,10 @@ public sealed class ServerNode : IAsyncDisposable
             },
             EnableRaisingEvents = true,
         };
+        foreach (var (name, value) in Clock?.Environment ?? new Dictionary<string, string>())
+        {
+            process.StartInfo.Environment[name] = value;
+        }
         process.OutputDataReceived += (_, e) => Write(e.Data);
         process.ErrorDataReceived += (_, e) => Write(e.Data);
         Write($"==== chaos: starting {Name} at {DateTimeOffset.UtcNow:O}");

@@ -85,7 +85,14 @@ public sealed class CapacityLedger
     /// Takes a node's heartbeat: its capacity and what it runs (which rebuilds the ledger after it moved), then grants
     /// what now fits. Returns whether the node is new to this ledger, and the grants.
     /// </summary>
-    public (bool Joined, IReadOnlyList<CapacityGrant> Grants) Report(CapacityReport report, DateTimeOffset now)
+    /// <param name="report">What the node reports: its capacity and what runs on it.</param>
+    /// <param name="now">The wall clock, for what is shown (the node's last heartbeat).</param>
+    /// <param name="monotonic">
+    /// A monotonic reading (<see cref="TimeProvider.GetElapsedTime(long)"/> since a fixed start) that decides when a node
+    /// stopped reporting; a stepped wall clock must not make every node look silent. Without it, <paramref name="now"/>
+    /// serves as both (a caller with one clock, such as a test).
+    /// </param>
+    public (bool Joined, IReadOnlyList<CapacityGrant> Grants) Report(CapacityReport report, DateTimeOffset now, TimeSpan? monotonic = null)
     {
         var joined = !_nodes.TryGetValue(report.NodeId, out var node);
         if (node is null)
@@ -98,6 +105,7 @@ public sealed class CapacityLedger
         node.Draining = report.Draining;
         node.CpuUsagePercent = report.CpuUsagePercent;
         node.LastHeartbeat = now;
+        node.LastHeartbeatMonotonic = monotonic ?? SingleClock(now);
         node.Reported = true;
         node.Dead = false;
         node.DownSince = null;
@@ -145,8 +153,12 @@ public sealed class CapacityLedger
     /// reservations (their executions re-dispatch the lost attempts); lists the dead silos this ledger never heard from;
     /// and forgets nodes down for longer than <see cref="DownNodeRetention"/> (a node that reports again is listed again).
     /// </summary>
-    public NodeChanges CheckNodes(IReadOnlyCollection<MemberSilo> members, DateTimeOffset now)
+    /// <param name="members">What membership says of each silo.</param>
+    /// <param name="now">The wall clock, for when a node went down and when it is forgotten.</param>
+    /// <param name="monotonic">The monotonic reading that heartbeats' ages are measured on (see <see cref="Report"/>).</param>
+    public NodeChanges CheckNodes(IReadOnlyCollection<MemberSilo> members, DateTimeOffset now, TimeSpan? monotonic = null)
     {
+        var elapsed = monotonic ?? SingleClock(now);
         var alive = members.Where(m => m.Active).Select(m => m.NodeId).ToHashSet(StringComparer.Ordinal);
         // Membership remembers dead silos this ledger never heard from (it may have moved after they died).
         foreach (var dead in members.Where(m => m.Dead && !alive.Contains(m.NodeId)))
@@ -157,7 +169,7 @@ public sealed class CapacityLedger
             }
         }
         var down = new List<string>();
-        foreach (var node in _nodes.Values.Where(n => !n.Dead && (!alive.Contains(n.Id) || now - n.LastHeartbeat > HeartbeatExpiry)))
+        foreach (var node in _nodes.Values.Where(n => !n.Dead && (!alive.Contains(n.Id) || elapsed - n.LastHeartbeatMonotonic > HeartbeatExpiry)))
         {
             node.Dead = true;
             node.DownSince = now;
@@ -259,4 +271,7 @@ public sealed class CapacityLedger
             return byAge != 0 ? byAge : string.CompareOrdinal(x.ExecutionId, y.ExecutionId);
         }
     }
+
+    /// <summary>The monotonic reading of a caller that has only one clock.</summary>
+    private static TimeSpan SingleClock(DateTimeOffset now) => now - DateTimeOffset.UnixEpoch;
 }

@@ -19,6 +19,9 @@ public sealed class LedgerNode(string id)
 
     public DateTimeOffset LastHeartbeat { get; internal set; }
 
+    /// <summary>When it last reported, on the ledger's monotonic clock: what its silence is measured by.</summary>
+    internal TimeSpan LastHeartbeatMonotonic { get; set; }
+
     /// <summary>When this ledger saw it go down; it is forgotten <see cref="CapacityLedger.DownNodeRetention"/> later.</summary>
     public DateTimeOffset? DownSince { get; internal set; }
 

@@ -29,6 +29,9 @@ public sealed partial class ClusterNodesGrain(
 
     private readonly CapacityLedger _ledger = new();
 
+    /// <summary>The start of this activation's monotonic clock, on which heartbeats' ages are measured.</summary>
+    private readonly long _started = time.GetTimestamp();
+
     /// <summary>The last report of each node, for what <see cref="GetNodesAsync"/> shows beyond the ledger's books.</summary>
     private readonly Dictionary<string, NodeReport> _reports = new(StringComparer.Ordinal);
 
@@ -65,7 +68,7 @@ public sealed partial class ClusterNodesGrain(
         var (joined, grants) = _ledger.Report(
             new CapacityReport(report.NodeId, report.SiloAddress, report.CpuMillis, report.MemoryMb, report.Draining, report.CpuUsagePercent,
                 [.. report.Running.Select(r => new CapacityRequest(r.ExecutionId, r.Attempt, r.CpuMillis, r.MemoryMb, 0, default))]),
-            time.GetUtcNow());
+            time.GetUtcNow(), time.GetElapsedTime(_started));
         if (joined)
         {
             LogNodeJoined(report.NodeId, report.CpuMillis, report.MemoryMb);
@@ -133,7 +136,7 @@ public sealed partial class ClusterNodesGrain(
         var members = membership.CurrentSnapshot.Members.Values
             .Select(m => new MemberSilo(LocalNode.IdOf(m.SiloAddress), m.SiloAddress.ToParsableString(), m.Status == SiloStatus.Active, m.Status == SiloStatus.Dead))
             .ToList();
-        var changes = _ledger.CheckNodes(members, time.GetUtcNow());
+        var changes = _ledger.CheckNodes(members, time.GetUtcNow(), time.GetElapsedTime(_started));
         foreach (var id in changes.Down)
         {
             LogNodeDown(id);

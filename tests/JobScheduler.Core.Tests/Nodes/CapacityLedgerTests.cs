@@ -210,6 +210,26 @@ public class CapacityLedgerTests
     }
 
     [Fact]
+    public void CheckNodes_WallClockSteppedForward_NoNodeLooksSilent()
+    {
+        // The ledger's silo had its clock stepped 40 s forward one second after the heartbeat (a bad NTP step): by the
+        // wall clock every node is long silent, by the monotonic clock one second passed. No node is down, no
+        // reservation dropped, no running attempt re-dispatched.
+        var ledger = new CapacityLedger();
+        var monotonic = TimeSpan.FromMinutes(3);
+        ledger.Report(Node("a", cpu: 1000), Now, monotonic);
+        Assert.Equal("a", ledger.Reserve(Ask("e1", 500)));
+
+        var changes = ledger.CheckNodes([Active("a")], Now + TimeSpan.FromSeconds(41), monotonic + TimeSpan.FromSeconds(1));
+
+        Assert.Empty(changes.Down);
+        Assert.False(ledger.Nodes.Single().Dead);
+        Assert.Equal(500, ledger.Nodes.Single().ReservedCpu);
+        // Silence is still noticed on the monotonic clock, whatever the wall clock says (here: stepped back).
+        Assert.Equal(["a"], ledger.CheckNodes([Active("a")], Now - TimeSpan.FromSeconds(30), monotonic + CapacityLedger.HeartbeatExpiry + TimeSpan.FromSeconds(1)).Down);
+    }
+
+    [Fact]
     public void CheckNodes_DeadSiloNeverHeardFrom_IsListedDown()
     {
         var ledger = new CapacityLedger();

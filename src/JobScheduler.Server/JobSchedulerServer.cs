@@ -47,21 +47,7 @@ public static class JobSchedulerServer
         }
         if (server.Role == ServerRole.Api)
         {
-            builder.UseOrleansClient(client =>
-            {
-                client.UseJobSchedulerPostgres(server.ConnectionString!);
-                // A request's trace continues through its grain calls into the silos.
-                client.AddActivityPropagation();
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
-                // Learn quickly which gateways died (the default is a minute).
-                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
-                if (server.Tls is { } tls)
-                {
-                    client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
-                }
-                // The Orleans dashboard served here (/orleans) reads the silos through this client.
-                client.AddDashboard();
-            });
+            builder.UseOrleansClient(client => ApiClusterClient.Configure(client, server));
         }
         else
         {

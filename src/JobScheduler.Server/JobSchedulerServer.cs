@@ -9,6 +9,7 @@ using JobScheduler.Persistence.Sqlite;
 using JobScheduler.ServiceDefaults;
 using JobScheduler.Web.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -48,6 +49,11 @@ public static class JobSchedulerServer
         if (server.Role == ServerRole.Api)
         {
             builder.UseOrleansClient(client => ApiClusterClient.Configure(client, server));
+            // A stopping front door drains its requests, each of which ends within GrainCallTimeout (503 at worst), and
+            // must then be gone, so that an orchestrator starts a new one: see ShutdownWatchdog (reliability finding 2).
+            builder.Services.AddOptions<HostOptions>().Configure<IOptions<JobSchedulerApiOptions>>(
+                (host, api) => host.ShutdownTimeout = api.Value.GrainCallTimeout + TimeSpan.FromSeconds(5));
+            builder.Services.AddHostedService<ShutdownWatchdog>();
         }
         else
         {

@@ -26,6 +26,22 @@ public sealed class GrainCallTimeoutTests
         Assert.Equal(TimeSpan.FromSeconds(10), host.Services.GetRequiredService<IOptions<ClientMessagingOptions>>().Value.ResponseTimeout);
     }
 
+    [Theory]
+    [InlineData("00:00:10", true)]
+    [InlineData("00:00:01", true)]
+    [InlineData("00:10:00", true)]
+    [InlineData("00:00:00", false)]
+    [InlineData("00:00:00.500", false)]
+    [InlineData("00:10:01", false)]
+    public void GrainCallTimeout_OutsideOneSecondToTenMinutes_IsRefusedAtStart(string value, bool valid)
+    {
+        var options = new JobSchedulerApiOptions { GrainCallTimeout = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var result = new JobSchedulerApiOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+    }
+
     [Fact]
     public async Task ApiClient_CallToASiloThatDoesNotAnswer_FailsWithTimeoutAtTheConfiguredBound_NotAfter30s()
     {

@@ -16,6 +16,17 @@ public sealed class JobSchedulerApiOptions
     /// </summary>
     public long MaxBatchRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// How long the REST front door in its own process (<c>JobScheduler:Role=Api</c>) waits for a grain call before the
+    /// request answers 503 with <c>Retry-After</c>: the Orleans client's response timeout. A call already sent to a silo
+    /// that then dies or freezes is never answered, and Orleans' client does not give it up when the silo is declared
+    /// dead, so without this bound it waits Orleans' default of 30 s. Every route's grain calls take well under a second
+    /// (a 1,000-job batch about 0.5 s, docs/benchmarks.md). The call is not cancelled: work that was slow rather than lost
+    /// still completes. Where the API shares a process with a silo (<c>Role=All</c>) its calls are the silo's and this
+    /// setting does not apply (docs/cluster.md). Default 10 s.
+    /// </summary>
+    public TimeSpan GrainCallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The per-user request limit of the authenticated routes (<c>JobScheduler:Api:RateLimit</c>).</summary>
     public ApiRateLimitOptions RateLimit { get; set; } = new();
 }
@@ -45,6 +56,10 @@ internal sealed class JobSchedulerApiOptionsValidator : IValidateOptions<JobSche
         if (options.MaxBatchRequestBodyBytes < 1024)
         {
             failures.Add($"{JobSchedulerApiOptions.Section}:MaxBatchRequestBodyBytes must be at least 1024.");
+        }
+        if (options.GrainCallTimeout < TimeSpan.FromSeconds(1) || options.GrainCallTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{JobSchedulerApiOptions.Section}:GrainCallTimeout must be between 00:00:01 and 00:10:00.");
         }
         if (options.RateLimit.PermitsPerSecond < 0)
         {

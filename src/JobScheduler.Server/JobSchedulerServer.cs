@@ -9,6 +9,7 @@ using JobScheduler.Persistence.Sqlite;
 using JobScheduler.ServiceDefaults;
 using JobScheduler.Web.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -47,21 +48,12 @@ public static class JobSchedulerServer
         }
         if (server.Role == ServerRole.Api)
         {
-            builder.UseOrleansClient(client =>
-            {
-                client.UseJobSchedulerPostgres(server.ConnectionString!);
-                // A request's trace continues through its grain calls into the silos.
-                client.AddActivityPropagation();
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (server.ClusterId, server.ServiceId));
-                // Learn quickly which gateways died (the default is a minute).
-                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
-                if (server.Tls is { } tls)
-                {
-                    client.UseTls(tls.Certificate, o => ClusterTls.Configure(o, tls));
-                }
-                // The Orleans dashboard served here (/orleans) reads the silos through this client.
-                client.AddDashboard();
-            });
+            builder.UseOrleansClient(client => ApiClusterClient.Configure(client, server));
+            // A stopping front door drains its requests, each of which ends within GrainCallTimeout (503 at worst), and
+            // must then be gone, so that an orchestrator starts a new one: see ShutdownWatchdog (reliability finding 2).
+            builder.Services.AddOptions<HostOptions>().Configure<IOptions<JobSchedulerApiOptions>>(
+                (host, api) => host.ShutdownTimeout = api.Value.GrainCallTimeout + TimeSpan.FromSeconds(5));
+            builder.Services.AddHostedService<ShutdownWatchdog>();
         }
         else
         {

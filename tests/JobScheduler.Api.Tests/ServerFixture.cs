@@ -19,8 +19,9 @@ namespace JobScheduler.Api.Tests;
 /// the product default refuses them. <paramref name="rateLimit"/> sets the per-user request limit; without it the limit is
 /// off, explicitly: the hostile-input property test and the access matrix send thousands of requests as one user as fast
 /// as they can, which is what the limit exists to stop (RateLimitTests checks the limit with a fixture of its own).
+/// <paramref name="configureSilo"/> adds to the silo (e.g. a grain call filter that fails chosen calls).
 /// </summary>
-public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite", bool allowLoopbackHttp = false, (int PermitsPerSecond, int Burst)? rateLimit = null) : IAsyncLifetime
+public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqlite", bool allowLoopbackHttp = false, (int PermitsPerSecond, int Burst)? rateLimit = null, Action<ISiloBuilder>? configureSilo = null) : IAsyncLifetime
 {
     private WebApplication _server = null!;
     private IHost _sdkHost = null!;
@@ -61,7 +62,7 @@ public abstract class ServerFixture(bool commandsEnabled, string storage = "Sqli
             $"--JobScheduler:Api:RateLimit:PermitsPerSecond={rateLimit?.PermitsPerSecond ?? 0}",
             $"--JobScheduler:Api:RateLimit:Burst={rateLimit?.Burst ?? 1}",
             .. allowLoopbackHttp ? ["--JobScheduler:Actions:Http:AllowedNetworks:0=127.0.0.0/8", "--JobScheduler:Actions:Http:AllowedNetworks:1=::1/128"] : Array.Empty<string>(),
-        ]);
+        ], configureSilo);
         await _server.StartAsync();
         var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         // Signed in as admin unless a request names another user (HttpExtensions.SendJsonAsync).

@@ -1,3 +1,4 @@
+using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.Logging;
 
 namespace JobScheduler.Grains.Dags;
@@ -19,7 +20,14 @@ internal sealed partial class GuardedTurns(Grain grain, Action deactivate, strin
         }
         catch (Exception ex)
         {
-            LogAdvanceFailed(ex, runId);
+            if (FailoverExceptions.IsExpected(ex))
+            {
+                LogAdvanceInterruptedByFailover(runId, FailoverExceptions.Describe(ex));
+            }
+            else
+            {
+                LogAdvanceFailed(ex, runId);
+            }
             deactivate();
         }
     }
@@ -39,4 +47,7 @@ internal sealed partial class GuardedTurns(Grain grain, Action deactivate, strin
 
     [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not go on; it resumes from its row when the maintenance sweep re-activates it")]
     private partial void LogAdvanceFailed(Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DAG run {RunId} could not go on while a silo failed over ({Failure}); it resumes from its row when the maintenance sweep re-activates it")]
+    private partial void LogAdvanceInterruptedByFailover(string runId, string failure);
 }

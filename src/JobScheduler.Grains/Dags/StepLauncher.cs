@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JobScheduler.Core.Dags;
 using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.Logging;
 
 namespace JobScheduler.Grains.Dags;
@@ -66,7 +67,14 @@ internal sealed partial class StepLauncher(string runId, DagRunRequest request, 
         }
         catch (Exception ex)
         {
-            LogStartFailed(ex, runId);
+            if (FailoverExceptions.IsExpected(ex))
+            {
+                LogStartInterruptedByFailover(runId, FailoverExceptions.Describe(ex));
+            }
+            else
+            {
+                LogStartFailed(ex, runId);
+            }
             onFailure();
         }
     }
@@ -150,6 +158,9 @@ internal sealed partial class StepLauncher(string runId, DagRunRequest request, 
 
     [LoggerMessage(Level = LogLevel.Error, Message = "DAG run {RunId} could not start a step; it resumes from its row once storage answers")]
     private partial void LogStartFailed(Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DAG run {RunId} could not start a step while a silo failed over ({Failure}); it resumes from its row when the maintenance sweep re-activates it")]
+    private partial void LogStartInterruptedByFailover(string runId, string failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step execution {ExecutionId} could not be started (try {Attempt}); retrying in {Backoff}")]
     private partial void LogStartRetry(Exception exception, string executionId, int attempt, TimeSpan backoff);

@@ -201,9 +201,17 @@ public sealed partial class ExecutionGrain(
         }
         catch (Exception ex)
         {
-            // Storage stayed unreachable: leave the execution unfinished in storage and deactivate, so that the
-            // recovery sweep re-activates it (and re-runs the interrupted attempt as lost) once storage is back.
-            LogRunFailed(ex, this.GetPrimaryKeyString());
+            // Storage stayed unreachable, or a silo it needed died: leave the execution unfinished in storage and
+            // deactivate, so that the recovery sweep re-activates it (and re-runs the interrupted attempt as lost) once
+            // storage is back. A failover is a warning, anything else an error.
+            if (FailoverExceptions.IsExpected(ex))
+            {
+                LogRunInterruptedByFailover(this.GetPrimaryKeyString(), FailoverExceptions.Describe(ex));
+            }
+            else
+            {
+                LogRunFailed(ex, this.GetPrimaryKeyString());
+            }
             DeactivateOnIdle();
         }
         finally

@@ -1,4 +1,5 @@
 using JobScheduler.Grains.Hosting;
+using JobScheduler.Grains.Nodes;
 using Microsoft.Extensions.Logging;
 
 namespace JobScheduler.Grains.Jobs;
@@ -53,6 +54,10 @@ internal sealed partial class JobWakeUps(Grain grain, Func<Task> fireDue, Schedu
         {
             await fireDue();
         }
+        catch (Exception ex) when (FailoverExceptions.IsExpected(ex))
+        {
+            LogTimerFireFailedInFailover(JobId, FailoverExceptions.Describe(ex));
+        }
         catch (Exception ex)
         {
             LogTimerFireFailed(ex, JobId);
@@ -70,4 +75,7 @@ internal sealed partial class JobWakeUps(Grain grain, Func<Task> fireDue, Schedu
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{JobId} could not fire from its timer; the due-jobs scanner wakes it again before its next fire")]
     private partial void LogTimerFireFailed(Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{JobId} could not fire from its timer while a silo failed over ({Failure}); the due-jobs scanner wakes it again before its next fire")]
+    private partial void LogTimerFireFailedInFailover(string jobId, string failure);
 }

@@ -32,7 +32,10 @@ internal static class CommandLeash
     /// <summary>
     /// The wrapper. dash's <c>kill</c> takes a negative pid (the group) right after the signal and no <c>--</c>; the pid
     /// itself is killed too, for the instant between the fork and <c>setsid</c>. An asynchronous list's stdin is
-    /// <c>/dev/null</c> in a shell without job control, hence the pipe kept on fd 3 for the watcher.
+    /// <c>/dev/null</c> in a shell without job control, hence the pipe kept on fd 3 for the watcher. The stopped watcher
+    /// is reaped before the wrapper exits, so that it has left the attempt's cgroup when the runner deletes that. dash
+    /// reports a job killed by a signal on stderr (<c>Terminated</c>), which is the command's output: hence the
+    /// redirected <c>wait</c>s.
     /// </summary>
     private const string Script = """
         read -r _ || exit 125
@@ -42,9 +45,10 @@ internal static class CommandLeash
         { while read -r _; do :; done <&3; kill -KILL -"$pid" "$pid" 2>/dev/null; } &
         watcher=$!
         exec 3<&-
-        wait "$pid"
+        wait "$pid" 2>/dev/null
         status=$?
         kill -KILL "$watcher" 2>/dev/null
+        wait "$watcher" 2>/dev/null
         exit "$status"
         """;
 

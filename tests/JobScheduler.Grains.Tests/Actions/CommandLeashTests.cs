@@ -46,6 +46,8 @@ public sealed class CommandLeashTests : IDisposable
 
         Assert.Equal(AttemptOutcome.Failed, result.Outcome);
         Assert.Equal(128 + 15, result.ExitCode);
+        // The wrapper's shell says nothing of its own (dash reports a killed job as "Terminated").
+        Assert.True(string.IsNullOrEmpty(result.Output), $"output: {result.Output}");
     }
 
     [Fact]

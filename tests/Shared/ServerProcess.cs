@@ -142,8 +142,9 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// SIGKILL: the process dies at once, in the middle of whatever it was doing. The commands it started live on (a
-    /// crashed process) unless <paramref name="withItsCommands"/>, which models a lost machine: they die with it.
+    /// SIGKILL: the process dies at once, in the middle of whatever it was doing. The commands it started die with it
+    /// moments later, by their leash (docs/security.md); <paramref name="withItsCommands"/> kills its process tree
+    /// directly as well, at the same instant, as a lost machine would.
     /// </summary>
     public async Task KillAsync(bool withItsCommands = false)
     {

@@ -9,7 +9,8 @@ namespace JobScheduler.Grains.Actions;
 
 /// <summary>
 /// Runs a <c>command</c> action as a child process: no shell, arguments passed as-is, stdout and stderr kept
-/// (their tail), exit code 0 is success. On timeout or cancel the whole process tree is killed. A DAG step also gets
+/// (their tail), exit code 0 is success. It is started on a <see cref="CommandLeash"/>, so that it dies with this
+/// process; on timeout or cancel the leash is cut and the whole process tree killed. A DAG step also gets
 /// its inputs as environment variables and a file of its own to write its outputs to (<see cref="StepEnvironment"/>).
 /// The executable is checked against this node's allow-list and run by the full path found then
 /// (<see cref="CommandExecutable"/>); a root server runs it as an unprivileged account (<see cref="CommandSandbox"/>).
@@ -43,7 +44,8 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
             return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}': {sandboxError}");
         }
         using var scope = limits.Prepare($"{request.ExecutionId}#{request.Attempt}", request.Limits);
-        var (fileName, arguments) = scope.Wrap(executable.Path!, action.Args ?? []);
+        var (command, commandArguments) = scope.Wrap(executable.Path!, action.Args ?? []);
+        var (fileName, arguments) = CommandLeash.Wrap(command, commandArguments);
         var startInfo = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
@@ -113,13 +115,13 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Not one instruction of the command has run: it is still waiting in the gate.
+                // Not one instruction of the command has run: the leash is still waiting for its go-ahead.
                 KillTree(process);
                 await process.WaitForExitAsync(CancellationToken.None);
                 return new ActionResult(AttemptOutcome.Failed, Error: $"could not start '{action.Command}' inside its resource limits: {ex.Message}", Limits: enforced);
             }
         }
-        process.StandardInput.Close();
+        CommandLeash.Release(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -129,6 +131,9 @@ public sealed class CommandActionRunner(IOptionsMonitor<JobSchedulerOptions> opt
         }
         catch (OperationCanceledException)
         {
+            // The cut leash kills the command's process group (what left the tree but not the group); the tree kill
+            // takes the leash itself and the rest of the tree.
+            CommandLeash.Cut(process);
             KillTree(process);
             using var grace = new CancellationTokenSource(KillGrace);
             try

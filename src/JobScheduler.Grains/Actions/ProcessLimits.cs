@@ -6,11 +6,11 @@ namespace JobScheduler.Grains.Actions;
 /// <summary>
 /// Enforces <c>resources.limits</c> on a command's process tree where the OS allows: a cgroup (v2, or v1 memory and
 /// cpu controllers) when this process may create one, otherwise <c>prlimit</c> (an address-space rlimit: memory
-/// only). The command is started through a small <c>/bin/sh</c> gate that waits on its stdin while this process
-/// moves it into the cgroup (<see cref="LimitScope.Join"/>), or through <c>prlimit</c>, and then <c>exec</c>s it, so
-/// the limits hold from its first instruction. This process does the move, not the child, because a child running as
-/// another account (<see cref="CommandSandbox"/>) may not write the cgroup's files. What was enforced, and how, is
-/// recorded on the attempt.
+/// only). With a cgroup, this process moves the command's <see cref="CommandLeash"/>, still waiting for its go-ahead,
+/// into it (<see cref="LimitScope.Join"/>); with <c>prlimit</c>, the leash starts the command through it; either way the
+/// limits hold from the command's first instruction. This process does the move, not the child, because a child
+/// running as another account (<see cref="CommandSandbox"/>) may not write the cgroup's files. What was enforced, and
+/// how, is recorded on the attempt.
 /// </summary>
 public sealed partial class ProcessLimits(ILogger<ProcessLimits> logger)
 {
@@ -208,20 +208,19 @@ public sealed class LimitScope(IReadOnlyList<string> enforced, IReadOnlyList<str
 
     internal IReadOnlyList<string> PrlimitArguments { get; init; } = [];
 
-    /// <summary>Whether the started process must be moved into the limits (<see cref="Join"/>) before its stdin is closed.</summary>
+    /// <summary>
+    /// Whether the started process (the <see cref="CommandLeash"/>, waiting) must be moved into the limits
+    /// (<see cref="Join"/>) before the leash lets the command start.
+    /// </summary>
     public bool MustJoin => procsFiles.Count > 0;
 
     /// <summary>
-    /// The executable and arguments that start <paramref name="command"/> (a full path) inside the limits. With a
-    /// cgroup, sh waits for its stdin to close, which the runner does after <see cref="Join"/>, then becomes the
-    /// command: nothing runs outside the limits.
+    /// The executable and arguments that start <paramref name="command"/> (a full path) inside the limits: through
+    /// <c>prlimit</c>, or as it is (a cgroup is joined by the waiting <see cref="CommandLeash"/> instead, which must
+    /// wrap what this returns).
     /// </summary>
     public (string FileName, IReadOnlyList<string> Arguments) Wrap(string command, IReadOnlyList<string> arguments)
     {
-        if (MustJoin)
-        {
-            return ("/bin/sh", ["-c", "read -r _; exec \"$@\"", "jobscheduler-limits", command, .. arguments]);
-        }
         if (PrlimitArguments.Count > 0)
         {
             return (PrlimitPath, [.. PrlimitArguments, "--", command, .. arguments]);
@@ -229,7 +228,10 @@ public sealed class LimitScope(IReadOnlyList<string> enforced, IReadOnlyList<str
         return (command, arguments);
     }
 
-    /// <summary>Moves the process <paramref name="pid"/> (the waiting gate of <see cref="Wrap"/>) into the cgroup(s).</summary>
+    /// <summary>
+    /// Moves the process <paramref name="pid"/> (the waiting <see cref="CommandLeash"/>) into the cgroup(s); what it
+    /// starts afterwards is born inside.
+    /// </summary>
     public void Join(int pid)
     {
         foreach (var procs in procsFiles)

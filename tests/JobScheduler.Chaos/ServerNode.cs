@@ -106,7 +106,7 @@ public sealed class ServerNode : IAsyncDisposable
         return false;
     }
 
-    /// <summary>SIGKILL of the server process alone: what it started (none for http actions) is left running.</summary>
+    /// <summary>SIGKILL of the server process alone (its command actions, none in this workload, die with it on their leash).</summary>
     public async Task KillAsync()
     {
         if (_process is { HasExited: false } process)

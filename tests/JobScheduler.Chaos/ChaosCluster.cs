@@ -65,6 +65,9 @@ public sealed class ChaosCluster : IAsyncDisposable
                 .. TestLogin.ServerArgs,
                 "--JobScheduler:Actions:Http:AllowedNetworks:0=127.0.0.0/8",
                 "--JobScheduler:MaintenanceInterval=00:00:05",
+                // The checker reads every execution of the run back: a per-second job runs 3,600 times an hour, more than
+                // the default history of 1,000 per job, which would prune what it must see.
+                "--JobScheduler:MaxExecutionsPerJob=1000000",
             ];
             if (postgres is not null)
             {

@@ -38,4 +38,26 @@ public sealed class TriggerStartFailsTests(LostStartReplyCluster fixture) : ICla
         var only = Assert.Single(runs);
         Assert.Equal(only.Id, retried.Run!.Id);
     }
+
+    [Fact]
+    public async Task AttemptStartRefusedWhileItsNodeLives_IsSentAgain_TheExecutionRunsWithoutALostAttempt()
+    {
+        // Reserving resources, so the attempt goes through its node's runner grain.
+        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("runner-unreachable");
+        await job.PutAsync(new JobSpec
+        {
+            Schedule = ScheduleSpec.Manual(),
+            Action = ActionSpec.RunHandler("noop"),
+            Resources = new ResourceRequest { CpuMillis = 100, MemoryMb = 10 },
+        }, "tester", createOnly: false);
+
+        LostStartReplyCluster.RunnerFilter.Rejections = 2;
+        var triggered = await job.TriggerAsync(null);
+        var finished = await fixture.Cluster.Client.GetGrain<IExecutionGrain>(triggered.ExecutionId!).WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Before: the run loop gave up at the first refusal and waited for a maintenance sweep to re-activate it.
+        Assert.Equal(0, LostStartReplyCluster.RunnerFilter.Rejections);
+        Assert.Equal(ExecutionState.Succeeded, finished!.State);
+        Assert.Equal([AttemptOutcome.Succeeded], finished.Attempts.Select(a => a.Outcome));
+    }
 }

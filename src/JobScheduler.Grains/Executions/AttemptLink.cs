@@ -21,6 +21,9 @@ internal sealed partial class AttemptLink(
 {
     private static readonly TimeSpan RunnerWaitSlice = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RunnerRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How many times a start that could not reach a live node is sent (<see cref="RunnerRetryDelay"/> apart).</summary>
+    private const int StartTries = 10;
     private static readonly TimeSpan PeekWait = TimeSpan.FromSeconds(1);
 
     private IAttemptRunnerGrain? _runner;
@@ -161,13 +164,24 @@ internal sealed partial class AttemptLink(
         {
             if (start)
             {
-                try
+                for (var tries = 1; ; tries++)
                 {
-                    await runner.StartAsync(request);
-                }
-                catch (Exception ex) when (!IsNodeAlive(nodeId) || ex is NodeUnavailableException)
-                {
-                    return Lost(nodeId);
+                    try
+                    {
+                        await runner.StartAsync(request);
+                        break;
+                    }
+                    catch (Exception ex) when (!IsNodeAlive(nodeId) || ex is NodeUnavailableException)
+                    {
+                        return Lost(nodeId);
+                    }
+                    catch (Exception ex) when (FailoverExceptions.IsExpected(ex) && tries < StartTries)
+                    {
+                        // The node lives, but the call did not reach it: another silo died under it (the one holding the
+                        // grain directory's entry, say). A start is idempotent: ask again rather than give up the run.
+                        LogRunnerUnreachable(ex, request.ExecutionId, nodeId);
+                        await Task.Delay(RunnerRetryDelay, time);
+                    }
                 }
             }
             if (cancelRequested())

@@ -165,7 +165,7 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
             var expected = job.Purpose switch
             {
                 "timeout" => "failed",
-                "cancel" => ledger.Cancels.Any(c => c.ExecutionId == Id(item) && c.Acknowledged) ? "cancelled" : null,
+                "cancel" => ExpectedAfterCancel(ledger, Id(item)),
                 _ => "succeeded",
             };
             var state = execution.GetProperty("state").GetString();
@@ -287,6 +287,20 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
         {
             Add("cancel-not-honoured", cancel.ExecutionId, "an acknowledged cancel of an execution that is not found");
         }
+    }
+
+    /// <summary>
+    /// The end an acknowledged cancel promises: <c>cancelled</c>, unless its answer showed the execution already ended
+    /// otherwise (the cancel came too late, which the answer says); null when no cancel was acknowledged.
+    /// </summary>
+    private static string? ExpectedAfterCancel(WorkloadLedger ledger, string executionId)
+    {
+        var acknowledged = ledger.Cancels.Where(c => c.ExecutionId == executionId && c.Acknowledged).ToList();
+        if (acknowledged.Count == 0)
+        {
+            return null;
+        }
+        return acknowledged.Select(c => c.AnsweredState).FirstOrDefault(s => s is "succeeded" or "failed") ?? "cancelled";
     }
 
     /// <summary>GET one execution (cached) and check its attempts: at most one succeeded, the actions' record agrees, lost re-runs timed.</summary>

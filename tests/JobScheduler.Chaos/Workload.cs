@@ -169,7 +169,8 @@ public sealed class Workload(ChaosApi api, ActionRecorder recorder, WorkloadLedg
         }
         var at = DateTimeOffset.UtcNow;
         var cancel = await api.PersistAsync(() => api.SendAsync(HttpMethod.Post, $"/api/executions/{Uri.EscapeDataString(execution)}/cancel", null), Patience);
-        ledger.Add(ledger.Cancels, new CancelRecord(execution, cancel.Ok, at));
+        var answered = cancel.Ok && cancel.Body is { } body && body.TryGetProperty("state", out var answeredState) ? answeredState.GetString() : null;
+        ledger.Add(ledger.Cancels, new CancelRecord(execution, cancel.Ok, at, answered));
         if (!cancel.Ok)
         {
             log($"  cancel of {execution} answered {cancel.Status}: {cancel.Error}");

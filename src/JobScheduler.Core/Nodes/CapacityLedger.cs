@@ -68,12 +68,7 @@ public sealed class CapacityLedger
     /// <summary>Frees what an execution holds (or stops it waiting), then grants what now fits.</summary>
     public IReadOnlyList<CapacityGrant> Release(string executionId)
     {
-        if (_reservations.Remove(executionId, out var held) && _nodes.TryGetValue(held.NodeId, out var node))
-        {
-            node.ReservedCpu -= held.CpuMillis;
-            node.ReservedMemory -= held.MemoryMb;
-            node.RunningSet.Remove(executionId);
-        }
+        Free(executionId);
         if (_waiting.Remove(executionId, out var waiting))
         {
             _queue.Remove(waiting);
@@ -110,9 +105,25 @@ public sealed class CapacityLedger
         node.Dead = false;
         node.DownSince = null;
         // Attempts that reserve nothing are not the ledger's business (they run where their execution lives).
-        foreach (var running in report.Running.Where(r => !r.IsFree && !_reservations.ContainsKey(r.ExecutionId)))
+        var running = report.Running.Where(r => !r.IsFree).ToList();
+        var listed = running.Select(r => r.ExecutionId).ToHashSet(StringComparer.Ordinal);
+        // An attempt this node reported running before and no longer lists has ended. Its execution frees it too, but that
+        // release can be lost (sent to a ledger that died) or overtaken: it may arrive before a report that was taken
+        // while the attempt still ran, which then holds it again. Without this, that capacity would stay booked for ever.
+        foreach (var ended in _reservations.Where(r => r.Value.NodeId == node.Id && r.Value.SeenRunning && !listed.Contains(r.Key)).Select(r => r.Key).ToList())
         {
-            Hold(running, node);
+            Free(ended);
+        }
+        foreach (var attempt in running)
+        {
+            if (_reservations.TryGetValue(attempt.ExecutionId, out var held))
+            {
+                _reservations[attempt.ExecutionId] = held with { SeenRunning = true };
+            }
+            else
+            {
+                Hold(attempt, node, seenRunning: true);
+            }
         }
         return (joined, Dispatch());
     }
@@ -245,15 +256,30 @@ public sealed class CapacityLedger
         .ThenBy(n => n.Id, StringComparer.Ordinal)
         .FirstOrDefault();
 
-    private void Hold(CapacityRequest request, LedgerNode node)
+    private void Hold(CapacityRequest request, LedgerNode node, bool seenRunning = false)
     {
         node.ReservedCpu += request.CpuMillis;
         node.ReservedMemory += request.MemoryMb;
         node.RunningSet.Add(request.ExecutionId);
-        _reservations[request.ExecutionId] = new Held(node.Id, request.CpuMillis, request.MemoryMb);
+        _reservations[request.ExecutionId] = new Held(node.Id, request.CpuMillis, request.MemoryMb, seenRunning);
     }
 
-    private sealed record Held(string NodeId, int CpuMillis, int MemoryMb);
+    private void Free(string executionId)
+    {
+        if (_reservations.Remove(executionId, out var held) && _nodes.TryGetValue(held.NodeId, out var node))
+        {
+            node.ReservedCpu -= held.CpuMillis;
+            node.ReservedMemory -= held.MemoryMb;
+            node.RunningSet.Remove(executionId);
+        }
+    }
+
+    /// <summary>What one execution holds on one node.</summary>
+    /// <param name="NodeId">The node.</param>
+    /// <param name="CpuMillis">The CPU held.</param>
+    /// <param name="MemoryMb">The memory held.</param>
+    /// <param name="SeenRunning">Whether its node has listed the attempt as running (a reservation not yet started has not).</param>
+    private sealed record Held(string NodeId, int CpuMillis, int MemoryMb, bool SeenRunning);
 
     /// <summary>Higher priority first, then the oldest, then by id (a total order, as a sorted set needs).</summary>
     private sealed class QueueOrder : IComparer<CapacityRequest>

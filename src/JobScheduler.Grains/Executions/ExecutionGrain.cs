@@ -30,7 +30,12 @@ public sealed partial class ExecutionGrain(
     ILogger<ExecutionGrain> logger) : Grain, IExecutionGrain, IPlacementListener, IOwnedGrain
 {
     private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long a cancel waits for the attempt's end to be recorded before it answers (still running, cancel asked):
+    /// well inside the API's grain call limit (<c>JobScheduler:Api:GrainCallTimeout</c>, 10 s), so a slow kill answers
+    /// 200 with the state so far rather than a 503.
+    /// </summary>
+    private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(5);
 
     private readonly TaskCompletionSource<ExecutionInfo> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly AttemptPlacement _placement = new(grains, time);

@@ -242,6 +242,36 @@ public class CapacityLedgerTests
     }
 
     [Fact]
+    public void Report_StaleReportAfterTheRelease_HoldsAgain_UntilTheNodeStopsListingIt()
+    {
+        // The chaos run (CI seed 13): after the ledger moved, an attempt's release arrived before a report taken while
+        // the attempt still ran; the report held the capacity again, and nothing ever freed it.
+        var ledger = With(Node("a", cpu: 1000));
+        Assert.Equal("a", ledger.Reserve(Ask("e1", 400)));
+        ledger.Report(Node("a", cpu: 1000, running: Ask("e1", 400)), Now);
+        ledger.Release("e1");
+
+        ledger.Report(Node("a", cpu: 1000, running: Ask("e1", 400)), Now.AddSeconds(1));
+        Assert.Equal(400, ledger.Nodes.Single().ReservedCpu);
+        ledger.Report(Node("a", cpu: 1000), Now.AddSeconds(2));
+
+        Assert.Equal(0, ledger.Nodes.Single().ReservedCpu);
+        Assert.Empty(ledger.Nodes.Single().Running);
+    }
+
+    [Fact]
+    public void Report_AReservationNotYetStarted_IsKept_ThoughTheNodeDoesNotListIt()
+    {
+        var ledger = With(Node("a", cpu: 1000));
+        Assert.Equal("a", ledger.Reserve(Ask("e1", 400)));
+
+        ledger.Report(Node("a", cpu: 1000), Now.AddSeconds(1));
+
+        Assert.Equal(400, ledger.Nodes.Single().ReservedCpu);
+        Assert.Equal(["e1"], ledger.Nodes.Single().Running);
+    }
+
+    [Fact]
     public void Report_DownNodeReportsAgain_IsUpAgain()
     {
         var ledger = With(Node("a"));

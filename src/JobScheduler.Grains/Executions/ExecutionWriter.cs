@@ -8,7 +8,8 @@ namespace JobScheduler.Grains.Executions;
 
 /// <summary>
 /// Writes an execution's row (its state and history in one). Writes are serialised: a cancel and the run loop may both
-/// write, and each must name the version the other left. A storage outage is waited out with backoff (the run goes on
+/// write, and each must name the version the other left (Orleans 10.4 queues one state's operations too,
+/// dotnet/orleans#10255; this lock keeps the guarantee ours). A storage outage is waited out with backoff (the run goes on
 /// where it stopped once the database answers again); a version conflict is not retried.
 /// </summary>
 internal sealed partial class ExecutionWriter(IPersistentState<ExecutionGrainState> state, string executionId, TimeProvider time, ILogger logger)

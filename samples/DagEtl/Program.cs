@@ -96,8 +96,10 @@ DagStepSpec[] steps =
     new() { Id = "notify", DependsOn = ["load"], Action = Shell("echo 'notified #data-team: warehouse loaded'") },
 ];
 
-// A condition looks at the direct upstream steps only, so the clean-up depends on every step: a failure anywhere
-// makes it run, and a failed step whose dependants were skipped still counts.
+// anyFailed looks through skipped steps to the failure that caused them: a step skipped because a failure reached its
+// upstream passes that failure on, so depending on `notify` alone would catch a failure anywhere too. The clean-up
+// depends on every step so that it waits for all of them: a failed transform skips `load` and `notify` at once, while
+// the other transforms may still be running.
 steps = [.. steps, new()
 {
     Id = "cleanup",

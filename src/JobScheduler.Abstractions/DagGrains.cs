@@ -64,7 +64,7 @@ public interface IDagRunGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Get")]
     Task<DagRunInfo?> GetAsync();
 
-    /// <summary>Cancels every running step (killing its process tree) and skips the rest; null if there is no run.</summary>
+    /// <summary>Cancels every running step (killing its process tree) and marks the steps not started <c>cancelled</c>; null if there is no run.</summary>
     [Alias("Cancel")]
     Task<DagRunInfo?> CancelAsync();
 

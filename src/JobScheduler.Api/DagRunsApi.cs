@@ -17,7 +17,7 @@ public static class DagRunsApi
         group.MapGet("/{runId}", GetDagRun).WithName("GetDagRun")
             .WithSummary("A DAG run with each step's state, execution id and outputs.");
         group.MapPost("/{runId}/cancel", CancelDagRun).RequireAuthorization(AuthPolicies.Operator).WithName("CancelDagRun").Audited("dag-run.cancel")
-            .WithSummary("Cancel the running steps (killing their process trees) and skip the steps not started.");
+            .WithSummary("Cancel the run: running steps are cancelled (their process trees killed) and steps not started become cancelled.");
         group.MapPost("/{runId}/retry", RetryDagRun).RequireAuthorization(AuthPolicies.Operator).WithName("RetryDagRun").Audited("dag-run.retry")
             .WithSummary("Re-run a failed or cancelled run from its failed steps; succeeded steps keep their results and outputs.");
         return group;

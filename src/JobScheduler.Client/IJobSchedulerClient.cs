@@ -88,7 +88,7 @@ public interface IJobSchedulerClient
     /// <summary>A DAG's runs, latest scheduled first.</summary>
     Task<Page<DagRunInfo>> ListDagRunsAsync(string dagId, DagRunQuery? query = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels the run's running steps (killing their process trees) and skips the rest; returns the run after.</summary>
+    /// <summary>Cancels the run: its running steps (killing their process trees) and the steps not started all end <c>cancelled</c>; returns the run after.</summary>
     Task<DagRunInfo> CancelDagRunAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>

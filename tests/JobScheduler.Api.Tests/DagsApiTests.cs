@@ -15,9 +15,30 @@ public sealed class DagsApiTests(CommandsEnabledServer server) : IClassFixture<C
     {
         var paths = (await (await Http.GetAsync("/openapi/v1.json")).JsonAsync()).GetProperty("paths");
 
-        Assert.True(paths.TryGetProperty("/api/dags/{id}", out _));
-        Assert.True(paths.TryGetProperty("/api/dags/{id}/trigger", out _));
-        Assert.True(paths.TryGetProperty("/api/dag-runs/{runId}/retry", out _));
+        // Every DAG route a client can call (docs/dags.md, "Operations"), with its methods and nothing else.
+        var expected = new Dictionary<string, string[]>
+        {
+            ["/api/dags"] = ["get"],
+            ["/api/dags/{id}"] = ["delete", "get", "put"],
+            ["/api/dags/{id}/pause"] = ["post"],
+            ["/api/dags/{id}/resume"] = ["post"],
+            ["/api/dags/{id}/trigger"] = ["post"],
+            ["/api/dags/{id}/runs"] = ["get"],
+            ["/api/dag-runs/{runId}"] = ["get"],
+            ["/api/dag-runs/{runId}/cancel"] = ["post"],
+            ["/api/dag-runs/{runId}/retry"] = ["post"],
+        };
+        var documented = paths.EnumerateObject()
+            .Where(p => p.Name.StartsWith("/api/dags", StringComparison.Ordinal) || p.Name.StartsWith("/api/dag-runs", StringComparison.Ordinal))
+            .Select(p => $"{p.Name} {string.Join(' ', p.Value.EnumerateObject().Select(o => o.Name).Where(IsHttpMethod).Order())}");
+        Assert.Equal(expected.Select(e => $"{e.Key} {string.Join(' ', e.Value)}").Order(), documented.Order());
+
+        // Steps not started become cancelled, not skipped: the summary says what the run will show.
+        var cancel = paths.GetProperty("/api/dag-runs/{runId}/cancel").GetProperty("post").GetProperty("summary").GetString();
+        Assert.Contains("cancelled", cancel, StringComparison.Ordinal);
+        Assert.DoesNotContain("skip", cancel, StringComparison.OrdinalIgnoreCase);
+
+        static bool IsHttpMethod(string name) => name is "get" or "put" or "post" or "delete" or "patch";
     }
 
     [Fact]

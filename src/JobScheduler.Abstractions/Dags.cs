@@ -155,7 +155,11 @@ public sealed record DagRunInfo
     /// <summary><c>schedule</c> or <c>manual</c>.</summary>
     [Id(5)] public string Trigger { get; init; } = "schedule";
     [Id(6)] public DateTimeOffset StartedAt { get; init; }
-    [Id(7)] public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>When the run ended; null (shown on the wire, as SPEC §6 lists it) while it runs.</summary>
+    [Id(7)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? FinishedAt { get; init; }
 
     /// <summary>The parameters the run was triggered with; every step sees them.</summary>
     [Id(8)] public Dictionary<string, string>? Parameters { get; init; }
@@ -175,13 +179,31 @@ public sealed record DagStepRunInfo
     [Id(0)] public string Id { get; init; } = "";
     [Id(1)] public StepState State { get; init; }
 
-    /// <summary>The execution that runs (or ran) the step: its attempts, output and timing are in the executions API.</summary>
-    [Id(2)] public string? ExecutionId { get; init; }
-    [Id(3)] public DateTimeOffset? StartedAt { get; init; }
-    [Id(4)] public DateTimeOffset? FinishedAt { get; init; }
+    // SPEC §6 shows every step with executionId, startedAt, finishedAt and outputs: they are on the wire even before
+    // they are known (null, and an empty object for outputs), so a client reads one shape whatever the step's state.
 
-    /// <summary>What the step published (its last successful attempt's outputs).</summary>
-    [Id(5)] public Dictionary<string, string>? Outputs { get; init; }
+    /// <summary>The execution that runs (or ran) the step: its attempts, output and timing are in the executions API. Null until it starts.</summary>
+    [Id(2)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? ExecutionId { get; init; }
+
+    /// <summary>When the step's execution started; null until it starts.</summary>
+    [Id(3)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the step ended; null until it is done.</summary>
+    [Id(4)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>
+    /// What the step published (its last successful attempt's outputs); empty until then, and when it published
+    /// nothing. Never null: a null read from an older payload or document reads as empty.
+    /// </summary>
+    // Field 5 keeps its id and type: Orleans reads it into the backing field, where an older sender's null stays until
+    // the getter turns it into an empty dictionary; JSON writes it through the getter, so always as an object.
+    [Id(5)] public Dictionary<string, string> Outputs { get => field ?? []; init; } = [];
 
     /// <summary>Why the step was skipped, failed without an execution, or is waiting.</summary>
     [Id(6)] public string? Reason { get; init; }

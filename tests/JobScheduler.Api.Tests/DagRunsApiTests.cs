@@ -77,7 +77,7 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
         Assert.Equal("skipped", StateOf(run, "load"));
         Assert.Equal("succeeded", StateOf(run, "audit"));
         Assert.Equal("succeeded", StateOf(run, "cleanup"));
-        Assert.False(Step(run, "transform").TryGetProperty("executionId", out _), "a skipped step has no execution");
+        Assert.True(Step(run, "transform").GetProperty("executionId").ValueKind == JsonValueKind.Null, "a skipped step has no execution");
         var execution = await (await Http.GetAsync($"/api/executions/{Step(run, "extract").GetProperty("executionId").GetString()}")).JsonAsync();
         Assert.Equal(3, execution.GetProperty("attempts")[0].GetProperty("exitCode").GetInt32());
     }
@@ -126,6 +126,45 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task TriggeredRun_ShowsEveryStepWithTheSpecKeys_PendingStepsWithNullsAndEmptyOutputs()
+    {
+        await server.PutDagAsync("wire-shape", Manual(Shell("first", "sleep 30"), Noop("second", "first"), Noop("third", "second")));
+        var runId = await server.TriggerDagAsync("wire-shape");
+        try
+        {
+            var run = await server.GetRunAsync(runId);
+            var listed = (await (await Http.GetAsync("/api/dags/wire-shape/runs")).JsonAsync()).GetProperty("items").EnumerateArray().Single();
+
+            // SPEC §6: {"id", "dagId", "state", "startedAt", "finishedAt", "steps": [{"id", "state", "executionId",
+            // "startedAt", "finishedAt", "outputs": {}}]}, the same in the run and in the run list.
+            foreach (var shown in new[] { run, listed })
+            {
+                Assert.Equal(runId, shown.GetProperty("id").GetString());
+                Assert.Equal("wire-shape", shown.GetProperty("dagId").GetString());
+                Assert.Equal("running", shown.GetProperty("state").GetString());
+                Assert.Equal(JsonValueKind.String, shown.GetProperty("startedAt").ValueKind);
+                Assert.Equal(JsonValueKind.Null, shown.GetProperty("finishedAt").ValueKind);
+                foreach (var pending in new[] { Step(shown, "second"), Step(shown, "third") })
+                {
+                    Assert.Equal("pending", pending.GetProperty("state").GetString());
+                    Assert.Equal(JsonValueKind.Null, pending.GetProperty("executionId").ValueKind);
+                    Assert.Equal(JsonValueKind.Null, pending.GetProperty("startedAt").ValueKind);
+                    Assert.Equal(JsonValueKind.Null, pending.GetProperty("finishedAt").ValueKind);
+                    Assert.Equal(JsonValueKind.Object, pending.GetProperty("outputs").ValueKind);
+                    Assert.Empty(pending.GetProperty("outputs").EnumerateObject());
+                }
+            }
+            // The SDK mirrors it: no outputs is an empty dictionary, not null.
+            var viaSdk = (await server.Sdk.GetDagRunAsync(runId))!;
+            Assert.All(viaSdk.Steps.Where(s => s.Id != "first"), s => Assert.Empty(s.Outputs));
+        }
+        finally
+        {
+            await Http.SendJsonAsync(HttpMethod.Post, $"/api/dag-runs/{runId}/cancel", null);
+        }
+    }
+
+    [Fact]
     public async Task WaitForJob_WaitsUntilThatJobRuns_ThenTheStepRunsAndTheRunSucceeds()
     {
         await Http.SendJsonAsync(HttpMethod.Put, "/api/jobs/nightly-export", """{"schedule":{"kind":"manual"},"action":{"kind":"handler","handler":"noop"}}""");
@@ -135,7 +174,7 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
 
         var runId = await server.TriggerDagAsync("waits");
         var waiting = await server.WaitForStepAsync(runId, "load", "waiting");
-        Assert.False(waiting.TryGetProperty("executionId", out _), "a waiting step has no execution yet");
+        Assert.True(waiting.GetProperty("executionId").ValueKind == JsonValueKind.Null, "a waiting step has no execution yet");
         var exported = (await (await Http.SendJsonAsync(HttpMethod.Post, "/api/jobs/nightly-export/trigger", null)).JsonAsync()).GetProperty("id").GetString();
         var run = await server.WaitForRunAsync(runId);
 
@@ -263,7 +302,7 @@ public sealed class DagRunsApiTests(CommandsEnabledServer server) : IClassFixtur
         Assert.True(elapsed < TimeSpan.FromSeconds(1.5), $"the run took {elapsed} to end after the cancel");
         Assert.Equal("cancelled", StateOf(run, "sleepy"));
         Assert.Contains(StateOf(run, "after"), new[] { "skipped", "cancelled" });
-        Assert.False(Step(run, "after").TryGetProperty("executionId", out _), "the step after the cancelled one never ran");
+        Assert.True(Step(run, "after").GetProperty("executionId").ValueKind == JsonValueKind.Null, "the step after the cancelled one never ran");
         var execution = await (await Http.GetAsync($"/api/executions/{executionId}")).JsonAsync();
         Assert.Equal("cancelled", execution.GetProperty("state").GetString());
         Assert.Equal("cancelled", execution.GetProperty("attempts")[0].GetProperty("outcome").GetString());

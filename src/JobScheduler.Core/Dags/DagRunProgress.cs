@@ -132,7 +132,7 @@ public sealed class DagRunProgress
             FinishedAt = null,
             WaitUntil = null,
             Reason = null,
-            Outputs = null,
+            Outputs = [],
         };
         return executionId;
     }
@@ -162,7 +162,7 @@ public sealed class DagRunProgress
             },
             StartedAt = execution.Attempts.FirstOrDefault()?.StartedAt ?? _steps[i].StartedAt,
             FinishedAt = execution.FinishedAt,
-            Outputs = tooMuch ? null : outputs,
+            Outputs = tooMuch || outputs is null ? [] : outputs,
             Reason = tooMuch ? $"outputs: the run's outputs would exceed {MaxRunOutputBytes / 1024} KiB in all"
                 : execution.State == ExecutionState.Failed ? last?.Error ?? (last?.ExitCode is { } code ? $"exit code {code}" : null) : null,
         };
@@ -172,8 +172,8 @@ public sealed class DagRunProgress
     /// <summary>The most bytes (UTF-8, names and values) all steps of a run may publish together; a step is capped at 64 KiB on its own.</summary>
     public const int MaxRunOutputBytes = 1024 * 1024;
 
-    private static long OutputBytes(IEnumerable<Dictionary<string, string>?> outputs) =>
-        outputs.Where(o => o is not null).SelectMany(o => o!).Sum(kv => (long)System.Text.Encoding.UTF8.GetByteCount(kv.Key) + System.Text.Encoding.UTF8.GetByteCount(kv.Value));
+    private static long OutputBytes(IEnumerable<Dictionary<string, string>> outputs) =>
+        outputs.SelectMany(o => o).Sum(kv => (long)System.Text.Encoding.UTF8.GetByteCount(kv.Key) + System.Text.Encoding.UTF8.GetByteCount(kv.Value));
 
     /// <summary>A waiting step's wait is over (<paramref name="satisfiedBy"/> succeeded): true when the step should start now.</summary>
     public bool Satisfy(string stepId, string satisfiedBy)
@@ -251,7 +251,7 @@ public sealed class DagRunProgress
             if (reset[i])
             {
                 // Tries and the last execution id stay visible until the step starts again.
-                _steps[i] = _steps[i] with { State = StepState.Pending, FinishedAt = null, Outputs = null, Reason = null, WaitUntil = null, WaitedFor = null };
+                _steps[i] = _steps[i] with { State = StepState.Pending, FinishedAt = null, Outputs = [], Reason = null, WaitUntil = null, WaitedFor = null };
                 ids.Add(_steps[i].Id);
             }
         }
@@ -287,7 +287,7 @@ public sealed class DagRunProgress
     {
         Upstream = _upstream[_index[stepId]]
             .Where(u => _steps[u] is { State: StepState.Succeeded, Outputs.Count: > 0 })
-            .ToDictionary(u => _steps[u].Id, u => _steps[u].Outputs!, StringComparer.Ordinal),
+            .ToDictionary(u => _steps[u].Id, u => _steps[u].Outputs, StringComparer.Ordinal),
         Parameters = _request.Parameters ?? [],
     };
 

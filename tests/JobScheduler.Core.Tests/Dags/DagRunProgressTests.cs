@@ -238,7 +238,7 @@ public class DagRunProgressTests
         End(progress, "b17", ExecutionState.Succeeded, new() { ["blob"] = value });
 
         Assert.Equal(StepState.Failed, progress.Step("b17").State);
-        Assert.Null(progress.Step("b17").Outputs);
+        Assert.Empty(progress.Step("b17").Outputs);
         Assert.Contains("1024 KiB", progress.Step("b17").Reason);
     }
 }

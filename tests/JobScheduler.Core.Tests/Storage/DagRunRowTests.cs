@@ -73,6 +73,22 @@ public sealed class DagRunRowTests
     }
 
     [Fact]
+    public void ToState_OfADocumentWithoutOutputs_ReadsEmptyOutputs()
+    {
+        // Rows written before outputs were always written left the key out for a step that had none (or wrote null).
+        var document = $$"""
+            {"id":"{{DagRunId.For("etl", T0)}}","dagId":"etl","owner":"ann","state":"running","scheduledAt":"2026-03-01T00:00:00+00:00",
+             "trigger":"manual","startedAt":"2026-03-01T00:00:01+00:00","steps":[{"id":"extract","state":"pending","tries":0},
+             {"id":"load","state":"pending","outputs":null,"tries":0}],"retries":0}
+            """;
+
+        var run = DagRunRow.ToState(document, request: null, cancelRequested: false).Run!;
+
+        Assert.All(run.Steps, s => Assert.Empty(s.Outputs));
+        Assert.Contains("\"outputs\":{}", DagRunRow.From(new DagRunGrainState { Run = run }).Document, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void From_FillsTheColumnsListsFilterOn()
     {
         var row = DagRunRow.From(State(DagRunState.Running));

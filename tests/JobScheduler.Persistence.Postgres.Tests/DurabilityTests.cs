@@ -39,6 +39,13 @@ public sealed class DurabilityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KilledServerWhileADagStepWaitsForAJob_StartsTheStepOnceThatJobSucceeds_WithoutReRunningFinishedSteps()
+    {
+        await using var server = ServerProcess.OnPostgres(_database.ConnectionString);
+        await DagKillAndRestart.RunWithAWaitingStepAsync(server, Patience);
+    }
+
+    [Fact]
     public async Task PostgresRestartedUnderARunningServer_TheServerCarriesOn()
     {
         await using var server = ServerProcess.OnPostgres(_database.ConnectionString);

@@ -46,6 +46,13 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task KilledServerWhileADagStepWaitsForAJob_StartsTheStepOnceThatJobSucceeds_WithoutReRunningFinishedSteps()
+    {
+        await using var server = ServerProcess.OnSqlite(DatabasePath);
+        await DagKillAndRestart.RunWithAWaitingStepAsync(server, Patience);
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task KilledServer_TakesItsRunningCommandWithIt_SoTheLostAttemptIsNotRunTwice()
     {

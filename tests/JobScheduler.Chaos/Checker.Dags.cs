@@ -85,7 +85,7 @@ public sealed partial class Checker
             {
                 continue;
             }
-            var succeeded = before.GetProperty("attempts").EnumerateArray().Where(a => a.GetProperty("outcome").GetString() == "succeeded").ToList();
+            var succeeded = before.GetProperty("attempts").EnumerateArray().Where(a => Outcome(a) == "succeeded").ToList();
             // The scheduler's record holds each node's own clock readings: while a silo's clock was stepped they do not
             // compare across nodes (the actions' record, on the runner's one clock, still must agree below).
             if (succeeded.Count == 0 || Workload.Instant(succeeded[0], "finishedAt") is not { } upstreamDone

@@ -319,8 +319,8 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
         var execution = answer.Json;
         _executions[id] = execution;
         var attempts = execution.GetProperty("attempts").EnumerateArray().ToList();
-        var succeeded = attempts.Count(a => a.GetProperty("outcome").GetString() == "succeeded");
-        var lost = attempts.Count(a => a.GetProperty("outcome").GetString() == "lost");
+        var succeeded = attempts.Count(a => Outcome(a) == "succeeded");
+        var lost = attempts.Count(a => Outcome(a) == "lost");
         if (succeeded > 1)
         {
             Add("succeeded-twice", id, $"{succeeded} succeeded attempts: {Outcomes(execution)}");
@@ -332,7 +332,7 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
         }
         for (var i = 0; i + 1 < attempts.Count; i++)
         {
-            if (attempts[i].GetProperty("outcome").GetString() != "lost")
+            if (Outcome(attempts[i]) != "lost")
             {
                 continue;
             }
@@ -428,8 +428,12 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
     private static string Id(JsonElement execution) => execution.GetProperty("id").GetString()!;
 
     private static string Errors(JsonElement execution) =>
-        string.Join("; ", execution.GetProperty("attempts").EnumerateArray().Select(a => a.TryGetProperty("error", out var e) ? e.GetString() : a.GetProperty("outcome").GetString()));
+        string.Join("; ", execution.GetProperty("attempts").EnumerateArray().Select(a => a.TryGetProperty("error", out var e) ? e.GetString() : Outcome(a)));
 
     private static string Outcomes(JsonElement execution) =>
-        "[" + string.Join(", ", execution.GetProperty("attempts").EnumerateArray().Select(a => $"{a.GetProperty("outcome").GetString()}@{(a.TryGetProperty("node", out var n) ? n.GetString() : "?")}")) + "]";
+        "[" + string.Join(", ", execution.GetProperty("attempts").EnumerateArray().Select(a => $"{Outcome(a)}@{(a.TryGetProperty("node", out var n) ? n.GetString() : "?")}")) + "]";
+
+    /// <summary>An attempt's outcome; null while it runs (an unfinished attempt has none on the wire).</summary>
+    private static string? Outcome(JsonElement attempt) =>
+        attempt.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.String ? outcome.GetString() : null;
 }

@@ -85,10 +85,11 @@ public sealed partial class DagRunGrain(
 
     public async Task<DagRunInfo?> GetAsync()
     {
-        if (Run is { IsTerminal: true })
+        if (Run is { IsTerminal: true } && _done.Task.IsCompleted)
         {
             // A finished run's row may since have been dropped by retention or its DAG's delete (which do not go through
-            // this grain): the row is the truth.
+            // this grain): the row is the truth — once the end is stored (read earlier, it would overwrite the end still
+            // being written with the row before it; see ExecutionGrain.GetAsync).
             await state.ReadStateAsync();
             if (Run is null || state.State.Request is not { } request)
             {

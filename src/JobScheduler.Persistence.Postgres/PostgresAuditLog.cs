@@ -28,6 +28,21 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
             return await command.ExecuteNonQueryAsync(cancellationToken);
         });
 
+    public Task AppendManyAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default) =>
+        // One statement for the lot (an SDK batch audits up to 1,000 jobs): one round trip and one commit, not one each.
+        EndedConnection.RetryOnceAsync(dataSource, async _ =>
+        {
+            await using var command = dataSource.CreateCommand(
+                $"INSERT INTO js_audit_log ({Columns}) SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[]) ON CONFLICT (id) DO NOTHING");
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. entries.Select(e => e.Id)] });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. entries.Select(e => e.At)] });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. entries.Select(e => e.Actor)] });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. entries.Select(e => e.Action)] });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. entries.Select(e => e.Resource)] });
+            command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. entries.Select(e => e.Status)] });
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
+
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         var limit = query.ClampedLimit;

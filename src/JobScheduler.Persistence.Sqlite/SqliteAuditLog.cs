@@ -9,10 +9,21 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
 {
     private const string Columns = "id, at, actor, action, resource, status";
 
+    private const string InsertSql = $"INSERT INTO audit_log ({Columns}) VALUES ($1, $2, $3, $4, $5, $6)";
+
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        database.Writer.ExecuteAsync(
-            $"INSERT INTO audit_log ({Columns}) VALUES ($1, $2, $3, $4, $5, $6)",
-            entry.Id, Ticks(entry.At), entry.Actor, entry.Action, entry.Resource, entry.Status);
+        database.Writer.ExecuteAsync(InsertSql, entry.Id, Ticks(entry.At), entry.Actor, entry.Action, entry.Resource, entry.Status);
+
+    /// <summary>The entries in one piece of the writer's next transaction (all or none).</summary>
+    public Task AppendManyAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default) =>
+        database.Writer.WriteAsync(connection =>
+        {
+            foreach (var entry in entries)
+            {
+                SqliteSql.Execute(connection, InsertSql, entry.Id, Ticks(entry.At), entry.Actor, entry.Action, entry.Resource, entry.Status);
+            }
+            return entries.Count;
+        });
 
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {

@@ -22,6 +22,12 @@ public sealed class AuditFilterTests
             throw new InvalidOperationException("the database is gone");
         }
 
+        public Task AppendManyAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+        {
+            Attempts++;
+            throw new InvalidOperationException("the database is gone");
+        }
+
         public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
@@ -32,6 +38,12 @@ public sealed class AuditFilterTests
         public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
         {
             Entries.Add(entry);
+            return Task.CompletedTask;
+        }
+
+        public Task AppendManyAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+        {
+            Entries.AddRange(entries);
             return Task.CompletedTask;
         }
 

@@ -150,6 +150,25 @@ public sealed class SdkAccessTests(CommandsDisabledServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task ABatchThroughTheSdk_IsAuditedJobByJob_TheInvalidItemNot()
+    {
+        var auditor = await ClientAsync(await TestLogin.ApiKeyAsync(server.BaseAddress, "sdk-batch-audited"));
+        var results = await auditor.ScheduleManyAsync([
+            new JobBatchItem("sdk-batch-1", ManualJob),
+            new JobBatchItem("sdk-batch-2", ManualJob),
+            new JobBatchItem("sdk-batch-bad", ManualJob with { Timeout = TimeSpan.FromSeconds(-1) }),
+        ]);
+        Assert.Equal([true, true, false], results.Select(r => r.IsStored));
+
+        using var response = await server.Http.GetAsync("/api/audit?actor=sdk-batch-audited");
+        // (The user's own API key, made through REST, is audited too: only the jobs' entries are looked at.)
+        var items = (await response.JsonAsync()).GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("resource").GetString()!.StartsWith("sdk-batch", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["sdk-batch-1", "sdk-batch-2"], items.Select(e => e.GetProperty("resource").GetString()).Order());
+        Assert.All(items, e => Assert.Equal(("job.create", 201), (e.GetProperty("action").GetString(), e.GetProperty("status").GetInt32())));
+    }
+
+    [Fact]
     public async Task Clients_CannotCallTheClustersInternalGrains()
     {
         var key = await TestLogin.ApiKeyAsync(server.BaseAddress, "sdk-prober");

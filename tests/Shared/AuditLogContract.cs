@@ -31,6 +31,19 @@ public abstract class AuditLogContract
     }
 
     [Fact]
+    public async Task ManyEntriesAppendedTogether_AreAllThere_InTheSameOrder_AsOneByOne()
+    {
+        await Log.AppendManyAsync([Entry("m1", 1), Entry("m3", 3, action: "job.delete", status: 204), Entry("m2", 2, resource: "hourly")]);
+
+        var page = await Log.QueryAsync(new AuditQuery());
+
+        Assert.Equal(["m3", "m2", "m1"], page.Items.Select(e => e.Id));
+        Assert.Equal(("job.delete", 204), (page.Items[0].Action, page.Items[0].Status));
+        Assert.Equal("hourly", page.Items[1].Resource);
+        Assert.Equal(Entry("m1", 1).At, page.Items[2].At);
+    }
+
+    [Fact]
     public async Task Query_FiltersByActorAndResource_Exactly()
     {
         await Log.AppendAsync(Entry("f1", 1, actor: "olga", resource: "nightly"));

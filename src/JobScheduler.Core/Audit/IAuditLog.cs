@@ -9,6 +9,12 @@ public interface IAuditLog
     Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Appends the entries of one request that changed many things at once (an SDK batch of jobs): all or none, and a
+    /// store may write them in one statement rather than one commit each.
+    /// </summary>
+    Task AppendManyAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Entries matching the query, newest first (by <see cref="AuditEntry.At"/>, then <see cref="AuditEntry.Id"/>,
     /// both descending), at most <see cref="AuditQuery.Limit"/> clamped to 1–<see cref="AuditQuery.MaxLimit"/>.
     /// </summary>

@@ -21,16 +21,21 @@ internal sealed partial class SdkAudit(IEnumerable<IAuditLog> logs, TimeProvider
             return;
         }
         var now = time.GetUtcNow();
-        foreach (var (what, id, status) in Changes(rule, action, resource, result))
+        var entries = Changes(rule, action, resource, result)
+            .Select(change => new AuditEntry(Guid.CreateVersion7(now).ToString("n"), now, caller.Name, change.Action, change.Resource, change.Status))
+            .ToList();
+        if (entries.Count == 0)
         {
-            try
-            {
-                await _log.AppendAsync(new AuditEntry(Guid.CreateVersion7(now).ToString("n"), now, caller.Name, what, id, status));
-            }
-            catch (Exception ex)
-            {
-                LogAuditWriteFailed(ex, what, id);
-            }
+            return;
+        }
+        try
+        {
+            // A batch of jobs is audited in one write (it was one round trip and one commit per job).
+            await (entries.Count == 1 ? _log.AppendAsync(entries[0]) : _log.AppendManyAsync(entries));
+        }
+        catch (Exception ex)
+        {
+            LogAuditWriteFailed(ex, entries.Count, entries[0].Action, entries[0].Resource);
         }
     }
 
@@ -47,6 +52,6 @@ internal sealed partial class SdkAudit(IEnumerable<IAuditLog> logs, TimeProvider
             _ => [(action, resource, 200)],
         };
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the audit entry {Action} of {Resource}; the change itself is done")]
-    private partial void LogAuditWriteFailed(Exception exception, string action, string resource);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Count} audit entries ({Action} of {Resource}, …); the change itself is done")]
+    private partial void LogAuditWriteFailed(Exception exception, int count, string action, string resource);
 }

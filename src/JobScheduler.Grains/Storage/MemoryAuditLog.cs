@@ -17,6 +17,15 @@ public sealed class MemoryAuditLog : IAuditLog
         return Task.CompletedTask;
     }
 
+    public Task AppendManyAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            _entries.AddRange(entries);
+        }
+        return Task.CompletedTask;
+    }
+
     public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         var limit = query.ClampedLimit;

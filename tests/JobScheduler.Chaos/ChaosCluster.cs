@@ -70,6 +70,7 @@ public sealed class ChaosCluster : IAsyncDisposable
                 "--JobScheduler:MaxExecutionsPerJob=1000000",
                 // Every log line with its instant (UTC, to the millisecond), so a process's log can be laid beside
                 // faults.json and the other logs (finding 14 could not be ordered without).
+                "--Logging:Console:FormatterName=simple",
                 "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
                 "--Logging:Console:FormatterOptions:UseUtcTimestamp=true",
             ];

@@ -1,8 +1,4 @@
 using JobScheduler.Core.Storage;
-using JobScheduler.Grains.Hosting;
-using JobScheduler.Grains.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -61,24 +57,8 @@ public sealed class CrossingWritesCluster : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            var serialization = new ServiceCollection().AddSerializer().BuildServiceProvider();
-            var store = new MemoryStore(new OrleansGrainStorageSerializer(serialization.GetRequiredService<Serializer>()));
-            Store = new CrossingWritesStore(store, serialization.GetRequiredService<DeepCopier>());
-            silo.Services.AddGrainStorage(StateNames.Provider, (_, _) => Store);
-            silo.Services.AddSingleton<IJobCatalog>(store);
-            silo.Services.AddSingleton<IDagCatalog>(store);
-            silo.AddJobSchedulerMemoryReminders();
-            silo.AddJobScheduler();
-            silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);
-        });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        Cluster = await WrappedStoreCluster.StartAsync((store, copier) => Store = new CrossingWritesStore(store, copier));
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }

@@ -1,9 +1,4 @@
 using JobScheduler.Core.Storage;
-using JobScheduler.Grains.Hosting;
-using JobScheduler.Grains.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime.Hosting;
-using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 
@@ -39,24 +34,8 @@ public sealed class EndWriteFailsOnceCluster : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            var serialization = new ServiceCollection().AddSerializer().BuildServiceProvider();
-            var store = new MemoryStore(new OrleansGrainStorageSerializer(serialization.GetRequiredService<Serializer>()));
-            Store = new EndWriteFailsOnceStore(store);
-            silo.Services.AddGrainStorage(StateNames.Provider, (_, _) => Store);
-            silo.Services.AddSingleton<IJobCatalog>(store);
-            silo.Services.AddSingleton<IDagCatalog>(store);
-            silo.AddJobSchedulerMemoryReminders();
-            silo.AddJobScheduler();
-            silo.AddJobHandler<FlakyHandler>(FlakyHandler.Name);
-        });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        Cluster = await WrappedStoreCluster.StartAsync((store, _) => Store = new EndWriteFailsOnceStore(store));
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }

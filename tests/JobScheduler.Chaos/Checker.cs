@@ -75,7 +75,11 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
                 listed[job.Id] = await api.ListAllAsync($"/api/jobs/{job.Id}/executions");
             }
             var open = listed.Values.SelectMany(v => v).Where(e => !Terminal.Contains(e.GetProperty("state").GetString())).ToList();
-            if (open.Count == 0 || DateTimeOffset.UtcNow > deadline)
+            // A once job whose instant fell due on a silo that then died fires when its reminder's new owner reads it
+            // (finding 15): late, not lost. The once-job check below still reports it if it never fires.
+            var unfired = jobs.Where(j => j.Purpose == "once" && listed[j.Id].Count == 0
+                && Workload.Instant(j.Created.GetProperty("schedule"), "at") <= DateTimeOffset.UtcNow).ToList();
+            if ((open.Count == 0 && unfired.Count == 0) || DateTimeOffset.UtcNow > deadline)
             {
                 foreach (var execution in open)
                 {
@@ -83,7 +87,9 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
                 }
                 return listed;
             }
-            log($"  waiting for {open.Count} unfinished executions (e.g. {Id(open[0])})");
+            log(open.Count > 0
+                ? $"  waiting for {open.Count} unfinished executions (e.g. {Id(open[0])})"
+                : $"  waiting for {unfired.Count} once jobs past their instant with no execution yet (e.g. {unfired[0].Id})");
             await Task.Delay(3000);
         }
     }

@@ -10,6 +10,7 @@ public sealed record ChaosReport(
     IReadOnlyList<FaultRecord> Faults,
     IReadOnlyList<Violation> Violations,
     IReadOnlyList<LostAttemptRerun> Reruns,
+    LateFire? LatestFire,
     IReadOnlyList<string> ActionFailures,
     IReadOnlyList<Outage> Outages,
     int Jobs,
@@ -38,6 +39,7 @@ public sealed record ChaosReport(
         text.AppendLine(invariant, $"checked: {Jobs} jobs, {Executions} executions, {DagRuns} DAG runs, {ActionCalls} action calls");
         var afterDetection = Reruns.Where(r => r.AfterDetection is not null).Select(r => r.AfterDetection!.Value).ToList();
         text.AppendLine(invariant, $"lost attempts re-run: {Reruns.Count}; longest wait after the fault {(Reruns.Count == 0 ? "-" : $"{Reruns.Max(r => r.AfterFault).TotalSeconds:0.0} s")}, after the node was shown down {(afterDetection.Count == 0 ? "-" : $"{afterDetection.Max().TotalSeconds:0.0} s")}");
+        text.AppendLine(invariant, $"latest scheduled fire: {(LatestFire is { } latest ? $"{latest.Late.TotalSeconds:0.0} s after its instant ({latest.ExecutionId})" : "-")}");
         foreach (var (kind, longest) in LongestOutageByFault())
         {
             text.AppendLine(invariant, $"longest API unavailability during {kind}: {longest.TotalSeconds:0.0} s");

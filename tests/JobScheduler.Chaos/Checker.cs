@@ -15,6 +15,9 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
     private static readonly string[] Terminal = ["succeeded", "failed", "cancelled"];
     private static readonly TimeSpan SettlePatience = TimeSpan.FromSeconds(120);
 
+    /// <summary>The servers' misfire threshold (their default): an instant handled later than this was not on time.</summary>
+    private static readonly TimeSpan MisfireThreshold = TimeSpan.FromMinutes(1);
+
     private readonly Dictionary<string, JsonElement> _executions = new(StringComparer.Ordinal);
     private ILookup<string, ActionCall> _calls = null!;
     private List<FaultRecord> _faults = [];
@@ -22,6 +25,9 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
     public List<Violation> Violations { get; } = [];
 
     public List<LostAttemptRerun> Reruns { get; } = [];
+
+    /// <summary>The scheduled instant (of a cron, interval or once job) that fired latest, if any fired.</summary>
+    public LateFire? LatestFire { get; private set; }
 
     /// <summary>Executions whose action failed in every attempt (not an invariant; shown in the report).</summary>
     public List<string> ActionFailures { get; } = [];
@@ -75,8 +81,9 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
                 listed[job.Id] = await api.ListAllAsync($"/api/jobs/{job.Id}/executions");
             }
             var open = listed.Values.SelectMany(v => v).Where(e => !Terminal.Contains(e.GetProperty("state").GetString())).ToList();
-            // A once job whose instant fell due on a silo that then died fires when its reminder's new owner reads it
-            // (finding 15): late, not lost. The once-job check below still reports it if it never fires.
+            // A once job whose instant fell due on a silo that then died fires once the cluster declares the silo dead
+            // and the due-jobs scanner re-reads its window (finding 15): late, not lost. The once-job check below still
+            // reports it if it never fires, and the fire-late check if it fired past the misfire threshold.
             var unfired = jobs.Where(j => j.Purpose == "once" && listed[j.Id].Count == 0
                 && Workload.Instant(j.Created.GetProperty("schedule"), "at") <= DateTimeOffset.UtcNow).ToList();
             if ((open.Count == 0 && unfired.Count == 0) || DateTimeOffset.UtcNow > deadline)
@@ -163,6 +170,22 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
             if (detail is not { } execution)
             {
                 continue;
+            }
+            // Late from the instant, or from the job's creation if it was created after its instant (a once job whose
+            // PUT was retried through an API outage): the scheduler cannot act on an instant before it knows it.
+            if (execution.GetProperty("trigger").GetString() == "schedule"
+                && Workload.Instant(execution, "scheduledAt") is { } instant
+                && Workload.Instant(job.Created, "createdAt") is { } known
+                && Workload.Instant(execution, "createdAt") - (known > instant ? known : instant) is { } late)
+            {
+                if (late > (LatestFire?.Late ?? TimeSpan.MinValue))
+                {
+                    LatestFire = new LateFire(Id(item), late);
+                }
+                if (late > MisfireThreshold)
+                {
+                    Add("fire-late", Id(item), $"fired {late.TotalSeconds:0.0} s after its instant, later than the misfire threshold ({MisfireThreshold.TotalSeconds:0} s)");
+                }
             }
             if (execution.GetProperty("state").GetString() != item.GetProperty("state").GetString())
             {

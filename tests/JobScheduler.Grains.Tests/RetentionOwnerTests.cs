@@ -20,8 +20,8 @@ public sealed class RetentionOwnerTests
             new(Silo(11114, 200), SiloStatus.ShuttingDown, "leaving"),
         ];
 
-        Assert.Equal(oldest, SchedulerMaintenance.RetentionOwnerOf(members));
-        Assert.Equal(oldest, SchedulerMaintenance.RetentionOwnerOf(members.Reverse()));
+        Assert.Equal(oldest, OldestActiveSilo.Of(members));
+        Assert.Equal(oldest, OldestActiveSilo.Of(members.Reverse()));
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class RetentionOwnerTests
         var next = Silo(11111, 300);
         ClusterMember[] members = [new(next, SiloStatus.Active, "b"), new(Silo(11113, 100), SiloStatus.Dead, "a")];
 
-        Assert.Equal(next, SchedulerMaintenance.RetentionOwnerOf(members));
-        Assert.Null(SchedulerMaintenance.RetentionOwnerOf([]));
+        Assert.Equal(next, OldestActiveSilo.Of(members));
+        Assert.Null(OldestActiveSilo.Of([]));
     }
 }

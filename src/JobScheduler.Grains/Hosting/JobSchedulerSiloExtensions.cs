@@ -72,6 +72,7 @@ public static class JobSchedulerSiloExtensions
         services.TryAddSingleton<ActionRunner>();
         services.AddActionSecrets();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, SchedulerMaintenance>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, LostSiloRescan>());
 
         // This silo as a worker node, and the placement that puts each attempt on the node the ledger reserved.
         services.AddOptions<NodeOptions>();

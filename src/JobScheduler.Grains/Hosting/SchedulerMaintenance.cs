@@ -102,15 +102,7 @@ internal sealed partial class SchedulerMaintenance(
 
     /// <summary>Whether this silo is the oldest active one, which alone applies retention by age.</summary>
     // Before this silo sees itself active in membership, nobody is known to own it: the next sweep decides.
-    private bool IsRetentionOwner() => RetentionOwnerOf(membership.CurrentSnapshot.Members.Values) is { } owner && owner.Equals(silo.SiloAddress);
-
-    /// <summary>The oldest active silo (lowest generation, then address): the same answer on every silo.</summary>
-    internal static SiloAddress? RetentionOwnerOf(IEnumerable<ClusterMember> members) => members
-        .Where(m => m.Status == SiloStatus.Active)
-        .Select(m => m.SiloAddress)
-        .OrderBy(a => a.Generation)
-        .ThenBy(a => a.ToParsableString(), StringComparer.Ordinal)
-        .FirstOrDefault();
+    private bool IsRetentionOwner() => OldestActiveSilo.Is(silo.SiloAddress, membership.CurrentSnapshot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler maintenance sweep failed; it runs again at the next interval")]
     private partial void LogSweepFailed(Exception exception);

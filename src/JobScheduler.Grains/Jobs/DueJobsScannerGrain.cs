@@ -15,6 +15,14 @@ public interface IDueJobsScannerGrain : IGrainWithIntegerKey
     /// <summary>Wakes every active job whose next fire is within <see cref="DueJobsScannerGrain.Window"/> now; returns how many.</summary>
     [Alias("Scan")]
     Task<int> ScanAsync();
+
+    /// <summary>
+    /// Reads the whole window now, overdue jobs included, and wakes what it finds; returns how many. Called when a silo
+    /// is declared dead (<see cref="Hosting.LostSiloRescan"/>): the timers of the jobs it held died with it, and their
+    /// next fires lie in slices already read.
+    /// </summary>
+    [Alias("Rescan")]
+    Task<int> RescanAsync();
 }
 
 /// <summary>
@@ -28,8 +36,8 @@ public interface IDueJobsScannerGrain : IGrainWithIntegerKey
 /// <para>
 /// A scan reads only the slice of time the previous one did not cover (jobs due after its window's end), so a job is
 /// read about once per fire; every <see cref="FullScanInterval"/>, and whenever the scanner (re)starts, it reads the
-/// whole window, overdue jobs included, which catches a job whose wake-up was lost (say, its silo died between the
-/// wake-up and the fire).
+/// whole window, overdue jobs included, which catches a job whose wake-up was lost. A silo's death is not left to that
+/// periodic scan: <see cref="RescanAsync"/> reads the whole window as soon as the death is known.
 /// </para>
 /// </summary>
 [GrainType("due-jobs-scanner")]
@@ -117,6 +125,14 @@ public sealed partial class DueJobsScannerGrain(
             LogWoken(woken, Window);
         }
         return woken;
+    }
+
+    public async Task<int> RescanAsync()
+    {
+        // Also re-arms the periodic scan: the scanner itself may have died with the silo.
+        await EnsureAsync();
+        _scannedUpTo = null;
+        return await ScanAsync();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -10,7 +10,7 @@ public sealed record ChaosReport(
     IReadOnlyList<FaultRecord> Faults,
     IReadOnlyList<Violation> Violations,
     IReadOnlyList<LostAttemptRerun> Reruns,
-    LateFire? LatestFire,
+    IReadOnlyList<LateFire> Fires,
     IReadOnlyList<string> ActionFailures,
     IReadOnlyList<Outage> Outages,
     int Jobs,
@@ -30,6 +30,21 @@ public sealed record ChaosReport(
         return result;
     }
 
+    /// <summary>The latest fire of an instant that fell due during each kind of fault (or within 5 s after it ended).</summary>
+    public Dictionary<string, LateFire> LatestFireByFault()
+    {
+        var result = new Dictionary<string, LateFire>(StringComparer.Ordinal);
+        foreach (var fault in Faults)
+        {
+            var latest = Fires.Where(f => f.Instant >= fault.StartedAt.AddSeconds(-1) && f.Instant <= fault.EndedAt.AddSeconds(5)).MaxBy(f => f.Late);
+            if (latest is not null && (!result.TryGetValue(fault.Kind, out var known) || latest.Late > known.Late))
+            {
+                result[fault.Kind] = latest;
+            }
+        }
+        return result;
+    }
+
     public override string ToString()
     {
         var text = new StringBuilder();
@@ -39,7 +54,11 @@ public sealed record ChaosReport(
         text.AppendLine(invariant, $"checked: {Jobs} jobs, {Executions} executions, {DagRuns} DAG runs, {ActionCalls} action calls");
         var afterDetection = Reruns.Where(r => r.AfterDetection is not null).Select(r => r.AfterDetection!.Value).ToList();
         text.AppendLine(invariant, $"lost attempts re-run: {Reruns.Count}; longest wait after the fault {(Reruns.Count == 0 ? "-" : $"{Reruns.Max(r => r.AfterFault).TotalSeconds:0.0} s")}, after the node was shown down {(afterDetection.Count == 0 ? "-" : $"{afterDetection.Max().TotalSeconds:0.0} s")}");
-        text.AppendLine(invariant, $"latest scheduled fire: {(LatestFire is { } latest ? $"{latest.Late.TotalSeconds:0.0} s after its instant ({latest.ExecutionId})" : "-")}");
+        text.AppendLine(invariant, $"latest scheduled fire: {(Fires.MaxBy(f => f.Late) is { } latest ? Describe(latest) : "-")}");
+        foreach (var (kind, fire) in LatestFireByFault())
+        {
+            text.AppendLine(invariant, $"latest fire of an instant due during {kind}: {Describe(fire)}");
+        }
         foreach (var (kind, longest) in LongestOutageByFault())
         {
             text.AppendLine(invariant, $"longest API unavailability during {kind}: {longest.TotalSeconds:0.0} s");
@@ -56,4 +75,7 @@ public sealed record ChaosReport(
         }
         return text.ToString();
     }
+
+    private static string Describe(LateFire fire) =>
+        string.Create(CultureInfo.InvariantCulture, $"{fire.Late.TotalSeconds:0.0} s after its instant ({fire.ExecutionId})");
 }

@@ -53,10 +53,11 @@ public static class ChaosRun
         log("chaos: checking");
         var checker = new Checker(api, options.WorkDirectory, cluster.Postgres?.ConnectionString, log);
         await checker.RunAsync();
-        var report = new ChaosReport(options, chaosTime, injector.Faults, checker.Violations, checker.Reruns, checker.LatestFire, checker.ActionFailures, probe.Outages(),
+        var report = new ChaosReport(options, chaosTime, injector.Faults, checker.Violations, checker.Reruns, checker.Fires, checker.ActionFailures, probe.Outages(),
             checker.JobsChecked, checker.ExecutionsChecked, checker.DagRunsChecked, checker.ActionCalls);
         File.WriteAllText(Path.Combine(options.WorkDirectory, "report.txt"), report.ToString());
         File.WriteAllText(Path.Combine(options.WorkDirectory, "reruns.json"), JsonSerializer.Serialize(checker.Reruns));
+        File.WriteAllText(Path.Combine(options.WorkDirectory, "fires.json"), JsonSerializer.Serialize(checker.Fires));
         File.WriteAllText(Path.Combine(options.WorkDirectory, "outages.json"), JsonSerializer.Serialize(report.Outages));
         return report;
     }

@@ -129,10 +129,11 @@ public sealed partial class DueJobsScannerGrain(
 
     public async Task<int> RescanAsync()
     {
-        // Also re-arms the periodic scan: the scanner itself may have died with the silo.
-        await EnsureAsync();
         _scannedUpTo = null;
-        return await ScanAsync();
+        var woken = await ScanAsync();
+        // Then re-arms the periodic scan: the scanner itself may have died with the silo.
+        await EnsureAsync();
+        return woken;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

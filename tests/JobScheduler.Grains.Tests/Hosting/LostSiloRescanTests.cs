@@ -1,14 +1,6 @@
 using System.Diagnostics;
-using JobScheduler.Core.Storage;
-using JobScheduler.Grains.Hosting;
 using JobScheduler.Grains.Jobs;
-using JobScheduler.Grains.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime.Hosting;
 using Orleans.Runtime.Placement;
-using Orleans.Serialization;
-using Orleans.Storage;
-using Orleans.TestingHost;
 using Xunit.Abstractions;
 
 namespace JobScheduler.Grains.Tests.Hosting;
@@ -29,7 +21,7 @@ public sealed class LostSiloRescanTests(ITestOutputHelper output)
     [Fact]
     public async Task SiloHoldingJobsDueSoonDies_TheyFireOnALiveSilo_CloseToTheirInstant()
     {
-        await using var cluster = await StartAsync(3);
+        await using var cluster = await WrappedStoreCluster.StartAsync((store, _) => store, silos: 3);
         var client = cluster.Client;
         var management = client.GetGrain<IManagementGrain>(0);
         var scanner = client.GetGrain<IDueJobsScannerGrain>(0);
@@ -91,26 +83,5 @@ public sealed class LostSiloRescanTests(ITestOutputHelper output)
                 return info;
             }
         }
-    }
-
-    /// <summary>Silos on one shared memory store and reminder table, as silos on one database would be.</summary>
-    private static async Task<InProcessTestCluster> StartAsync(short silos)
-    {
-        var serialization = new ServiceCollection().AddSerializer().BuildServiceProvider();
-        var store = new MemoryStore(new OrleansGrainStorageSerializer(serialization.GetRequiredService<Serializer>()));
-        var reminders = new InProcessReminderTable();
-        var builder = new InProcessTestClusterBuilder(silos);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddGrainStorage(StateNames.Provider, (_, _) => store);
-            silo.Services.AddSingleton<IJobCatalog>(store);
-            silo.Services.AddSingleton<IDagCatalog>(store);
-            silo.AddReminders();
-            silo.Services.AddSingleton<IReminderTable>(reminders);
-            silo.AddJobScheduler();
-        });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
     }
 }

@@ -19,7 +19,7 @@ public interface IDueJobsScannerGrain : IGrainWithIntegerKey
     /// <summary>
     /// Reads the whole window now, overdue jobs included, and wakes what it finds; returns how many. Called when a silo
     /// is declared dead (<see cref="Hosting.LostSiloRescan"/>): the timers of the jobs it held died with it, and their
-    /// next fires lie in slices already read.
+    /// next fires lie in slices already read. Repeated once <see cref="DueJobsScannerGrain.RescanRepeat"/> later.
     /// </summary>
     [Alias("Rescan")]
     Task<int> RescanAsync();
@@ -56,9 +56,17 @@ public sealed partial class DueJobsScannerGrain(
     /// <summary>How often a scan reads the whole window rather than the slice after the previous scan's.</summary>
     public static readonly TimeSpan FullScanInterval = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long after a rescan it is repeated, once. A wake sent the moment a silo's death became known can still be
+    /// routed to that silo, which the grain directory only forgets a moment later (a chaos run logged the rescan's own
+    /// call failing so, on a scanner that had lived there); such a wake is lost, and the repeat sends it again.
+    /// </summary>
+    public static readonly TimeSpan RescanRepeat = TimeSpan.FromSeconds(5);
+
     private const string ReminderName = "due-jobs";
     private const int Page = 1000;
     private IGrainTimer? _timer;
+    private IGrainTimer? _repeat;
     private bool _reminderRegistered;
     private DateTimeOffset? _scannedUpTo;
     private DateTimeOffset _lastFullScan;
@@ -129,11 +137,21 @@ public sealed partial class DueJobsScannerGrain(
 
     public async Task<int> RescanAsync()
     {
-        _scannedUpTo = null;
-        var woken = await ScanAsync();
+        var woken = await FullScanAsync();
+        _repeat?.Dispose();
+        _repeat = this.RegisterGrainTimer(
+            static (self, _) => self.FullScanAsync(),
+            this,
+            new GrainTimerCreationOptions { DueTime = RescanRepeat, Period = Timeout.InfiniteTimeSpan });
         // Then re-arms the periodic scan: the scanner itself may have died with the silo.
         await EnsureAsync();
         return woken;
+    }
+
+    private Task<int> FullScanAsync()
+    {
+        _scannedUpTo = null;
+        return ScanAsync();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -70,6 +70,30 @@ public sealed class LostSiloRescanTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A wake the rescan sent can be lost (routed to the dead silo before the grain directory forgets it): here the job's
+    /// activation, woken by the rescan, is dropped right after, timer and all. The rescan's repeat wakes it again in time.
+    /// </summary>
+    [Fact]
+    public async Task WakeLostAfterARescan_TheRescansRepeatWakesTheJobAgain()
+    {
+        await using var cluster = await WrappedStoreCluster.StartAsync((store, _) => store);
+        var client = cluster.Client;
+        var scanner = client.GetGrain<IDueJobsScannerGrain>(0);
+        await scanner.EnsureAsync();
+        await scanner.ScanAsync();
+        var at = TimeProvider.System.GetUtcNow() + DueJobsScannerGrain.RescanRepeat + TimeSpan.FromSeconds(3);
+        var job = client.GetGrain<IJobGrain>("woken-twice");
+        Assert.True((await job.PutAsync(new JobSpec { Schedule = ScheduleSpec.OnceAt(at), Action = ActionSpec.RunHandler("noop") }, "tester", createOnly: false)).IsValid);
+
+        Assert.True(await scanner.RescanAsync() >= 1);
+        await Task.Delay(TimeSpan.FromMilliseconds(500)); // the rescan's one-way wake has arrived
+        await cluster.DeactivateAsync(job);
+
+        var execution = await EndedByAsync(client.GetGrain<IExecutionGrain>(ExecutionId.For("woken-twice", at)), at + TimeSpan.FromSeconds(5));
+        Assert.True(execution is { State: ExecutionState.Succeeded }, $"the job had not fired 5 s after its instant ({execution?.State.ToString() ?? "no execution"})");
+    }
+
     /// <summary>The execution once it has ended, or as it stands at <paramref name="deadline"/> (null if it does not exist).</summary>
     private static async Task<ExecutionInfo?> EndedByAsync(IExecutionGrain execution, DateTimeOffset deadline)
     {

@@ -19,6 +19,9 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
     /// <summary>The servers' misfire threshold (their default): an instant handled later than this was not on time.</summary>
     private static readonly TimeSpan MisfireThreshold = TimeSpan.FromMinutes(1);
 
+    /// <summary>The largest step of a silo's clock the <c>step-clock</c> fault makes (its attempts' times may be off by that much).</summary>
+    private static readonly TimeSpan MaxClockStep = TimeSpan.FromSeconds(40);
+
     /// <summary>How many executions are read at once before the checks (which then run one by one).</summary>
     private const int ReadersAtOnce = 8;
 
@@ -377,7 +380,10 @@ public sealed partial class Checker(ChaosApi api, string workDirectory, string? 
             }
             var node = attempts[i].TryGetProperty("node", out var n) ? n.GetString() ?? "" : "";
             var next = Workload.Instant(attempts[i + 1], "startedAt");
-            var fault = _faults.Where(f => (f.NodeId == node || f.NodeId is null) && next is { } at && f.StartedAt <= at)
+            // The fault that lost it: one not over before the attempt began (give or take the largest clock step), its
+            // node's own if there is one, else another's (a silo dying under the execution's grain loses the attempt too).
+            var began = Workload.Instant(attempts[i], "startedAt") - MaxClockStep;
+            var fault = _faults.Where(f => next is { } at && f.StartedAt <= at && (began is null || f.EndedAt >= began))
                 .OrderByDescending(f => f.NodeId == node).ThenByDescending(f => f.StartedAt).FirstOrDefault();
             if (fault is null || next is null)
             {
